@@ -58,7 +58,7 @@ type Permission struct {
 type Component struct {
 	Kind       string         `json:"kind"` // activity, service, receiver, provider
 	Name       string         `json:"name"`
-	Exported   bool           `json:"exported"`          // effective value
+	Exported   bool           `json:"exported"`           // effective value
 	Explicit   *bool          `json:"explicit,omitempty"` // android:exported as written, nil when absent
 	Permission string         `json:"permission,omitempty"`
 	Filters    []IntentFilter `json:"filters,omitempty"`
