@@ -159,4 +159,7 @@ type Judgement struct {
 	Units   []UnitResult `json:"units"`
 	Items   []ItemResult `json:"items"`
 	Summary Summary      `json:"summary"`
+	// Problems lists answers that were not used: naming no unit or step of
+	// the catalog, or with a value other than 肯定/否定/未知.
+	Problems []string `json:"problems,omitempty"`
 }
