@@ -108,7 +108,11 @@ func ParseAnswers(cat *Catalog, name string, data []byte) (*AnswersFile, error) 
 		if err != nil {
 			return nil, &AnswersError{Errs: []PosError{yamlPosError(name, err)}}
 		}
-		p.errf(&extra, "a second YAML document; an answers file holds one")
+		at := &extra
+		if len(extra.Content) > 0 {
+			at = extra.Content[0]
+		}
+		p.errf(at, "a second YAML document; an answers file holds one")
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
