@@ -101,6 +101,8 @@ func WriteTemplate(w io.Writer, c *Catalog, opt TemplateOptions) error {
 	pf("tester: %s\n", strconv.Quote(oneLine(opt.Tester)))
 	if !opt.Now.IsZero() {
 		pf("at: %s\n", opt.Now.Format(time.RFC3339))
+	} else {
+		pf("at: \"\"   # 答卷时间（默认），如 2025-03-01T10:00:00+08:00\n")
 	}
 	if len(us) == 0 {
 		pf("answers: {}\n")
