@@ -15,7 +15,7 @@ var (
 	hostRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 	permRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$`)
 	frameworkRE  = regexp.MustCompile(`^[A-Za-z0-9_+-]+\.(framework|xcframework)$`)
-	usageKeyRE   = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*UsageDescription$`)
+	usageKeyRE   = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*UsageDescription(Dictionary)?$`)
 )
 
 var protections = map[string]bool{"normal": true, "dangerous": true, "signature": true, "special": true, "appop": true}
