@@ -153,12 +153,7 @@ func (x *SDKIndex) ByID(id string) *SDK {
 // ("com.umeng.analytics.MobclickAgent"), slashed names and Dalvik
 // descriptors ("Lcom/umeng/analytics/MobclickAgent;").
 func (x *SDKIndex) ByClass(name string) *SDK {
-	if strings.HasPrefix(name, "L") && strings.HasSuffix(name, ";") {
-		name = name[1 : len(name)-1]
-	}
-	if strings.IndexByte(name, '/') >= 0 {
-		name = strings.ReplaceAll(name, "/", ".")
-	}
+	name = dotted(name)
 	best := -1
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c == '.' || c == '$' {
@@ -263,4 +258,88 @@ func (x *SDKIndex) BySample(sample string) (*SDK, error) {
 	default:
 		return x.ByFramework(value), nil
 	}
+}
+
+// MatchClass reports whether a class (dotted, slashed or a descriptor)
+// belongs to the packer's stub: under one of its package prefixes, or one of
+// its exact class names or their nested classes.
+func (p *Packer) MatchClass(name string) bool {
+	name = dotted(name)
+	for _, c := range p.Classes {
+		if strings.HasSuffix(c, ".") {
+			if strings.HasPrefix(name, c) {
+				return true
+			}
+		} else if name == c || strings.HasPrefix(name, c+"$") {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchLib reports whether a native library (any directory) is one of the
+// packer's, case-insensitively.
+func (p *Packer) MatchLib(name string) bool {
+	name = strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
+	for _, l := range p.NativeLibs {
+		if ok, _ := path.Match(strings.ToLower(l), name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchAsset reports whether a path inside the package is one of the
+// packer's files (exact, glob, or under a directory ending in "/").
+func (p *Packer) MatchAsset(name string) bool {
+	name = strings.TrimPrefix(strings.ReplaceAll(name, "\\", "/"), "/")
+	for _, a := range p.Assets {
+		if strings.HasSuffix(a, "/") {
+			if strings.HasPrefix(name, a) {
+				return true
+			}
+		} else if ok, _ := path.Match(a, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// PackerBySample resolves "class:…", "lib:…" or "asset:…" to the first
+// packer that matches, or nil.
+func PackerBySample(packers []Packer, sample string) (*Packer, error) {
+	kind, value, err := ParseSample(sample)
+	if err != nil {
+		return nil, err
+	}
+	for i := range packers {
+		p := &packers[i]
+		switch kind {
+		case "class":
+			if p.MatchClass(value) {
+				return p, nil
+			}
+		case "lib":
+			if p.MatchLib(value) {
+				return p, nil
+			}
+		case "asset":
+			if p.MatchAsset(value) {
+				return p, nil
+			}
+		default:
+			return nil, fmt.Errorf("sample %q: packers have no %s signatures", sample, kind)
+		}
+	}
+	return nil, nil
+}
+
+func dotted(name string) string {
+	if strings.HasPrefix(name, "L") && strings.HasSuffix(name, ";") {
+		name = name[1 : len(name)-1]
+	}
+	if strings.IndexByte(name, '/') >= 0 {
+		name = strings.ReplaceAll(name, "/", ".")
+	}
+	return name
 }
