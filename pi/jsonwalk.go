@@ -1,0 +1,231 @@
+package pi
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// leaf is a JSON scalar (string or number) with its position in the text.
+type leaf struct {
+	start, end int // raw bytes of the value (strings without the quotes)
+	escaped    bool
+	isString   bool
+}
+
+// jsonWalker walks a JSON text without building values: it reports each
+// scalar leaf and keeps the key path so a path string is only built when a
+// leaf is reported with a finding.
+type jsonWalker struct {
+	b    []byte
+	i    int
+	path []pathElem
+	fn   func(l leaf, w *jsonWalker) error
+	// maxDepth bounds nesting.
+	maxDepth int
+}
+
+type pathElem struct {
+	key   string
+	index int // -1 for object members
+}
+
+var errNotJSON = errors.New("not JSON")
+
+// walkJSON calls fn for each scalar leaf. It returns errNotJSON (wrapped)
+// when b is not one well-formed JSON value.
+func walkJSON(b []byte, fn func(l leaf, w *jsonWalker) error) error {
+	w := &jsonWalker{b: b, fn: fn, maxDepth: 64}
+	w.ws()
+	if err := w.value(0); err != nil {
+		return err
+	}
+	w.ws()
+	if w.i != len(w.b) {
+		return errNotJSON
+	}
+	return nil
+}
+
+// Path renders the current key path as a.b[0].c.
+func (w *jsonWalker) Path() string {
+	var sb strings.Builder
+	for _, p := range w.path {
+		if p.index >= 0 {
+			sb.WriteByte('[')
+			sb.WriteString(strconv.Itoa(p.index))
+			sb.WriteByte(']')
+			continue
+		}
+		if sb.Len() > 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteString(p.key)
+	}
+	return sb.String()
+}
+
+// Key is the innermost object key on the path ("" for none).
+func (w *jsonWalker) Key() string {
+	for i := len(w.path) - 1; i >= 0; i-- {
+		if w.path[i].index < 0 {
+			return w.path[i].key
+		}
+	}
+	return ""
+}
+
+func (w *jsonWalker) ws() {
+	for w.i < len(w.b) {
+		switch w.b[w.i] {
+		case ' ', '\t', '\n', '\r':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+func (w *jsonWalker) value(depth int) error {
+	if depth > w.maxDepth || w.i >= len(w.b) {
+		return errNotJSON
+	}
+	switch c := w.b[w.i]; {
+	case c == '{':
+		w.i++
+		w.ws()
+		if w.i < len(w.b) && w.b[w.i] == '}' {
+			w.i++
+			return nil
+		}
+		for {
+			w.ws()
+			if w.i >= len(w.b) || w.b[w.i] != '"' {
+				return errNotJSON
+			}
+			s, e, esc, err := w.str()
+			if err != nil {
+				return err
+			}
+			key := string(w.b[s:e])
+			if esc {
+				key = unescapeJSON(w.b[s-1 : e+1])
+			}
+			w.ws()
+			if w.i >= len(w.b) || w.b[w.i] != ':' {
+				return errNotJSON
+			}
+			w.i++
+			w.ws()
+			w.path = append(w.path, pathElem{key: key, index: -1})
+			if err := w.value(depth + 1); err != nil {
+				return err
+			}
+			w.path = w.path[:len(w.path)-1]
+			w.ws()
+			if w.i >= len(w.b) {
+				return errNotJSON
+			}
+			if w.b[w.i] == ',' {
+				w.i++
+				continue
+			}
+			if w.b[w.i] == '}' {
+				w.i++
+				return nil
+			}
+			return errNotJSON
+		}
+	case c == '[':
+		w.i++
+		w.ws()
+		if w.i < len(w.b) && w.b[w.i] == ']' {
+			w.i++
+			return nil
+		}
+		for n := 0; ; n++ {
+			w.ws()
+			w.path = append(w.path, pathElem{index: n})
+			if err := w.value(depth + 1); err != nil {
+				return err
+			}
+			w.path = w.path[:len(w.path)-1]
+			w.ws()
+			if w.i >= len(w.b) {
+				return errNotJSON
+			}
+			if w.b[w.i] == ',' {
+				w.i++
+				continue
+			}
+			if w.b[w.i] == ']' {
+				w.i++
+				return nil
+			}
+			return errNotJSON
+		}
+	case c == '"':
+		s, e, esc, err := w.str()
+		if err != nil {
+			return err
+		}
+		return w.fn(leaf{start: s, end: e, escaped: esc, isString: true}, w)
+	case c == '-' || c >= '0' && c <= '9':
+		s := w.i
+		for w.i < len(w.b) {
+			c := w.b[w.i]
+			if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+				w.i++
+				continue
+			}
+			break
+		}
+		return w.fn(leaf{start: s, end: w.i}, w)
+	default:
+		for _, lit := range []string{"true", "false", "null"} {
+			if strings.HasPrefix(string(w.b[w.i:min(len(w.b), w.i+5)]), lit) {
+				w.i += len(lit)
+				return nil
+			}
+		}
+		return errNotJSON
+	}
+}
+
+// str reads a string starting at the opening quote and returns the bounds
+// of its content.
+func (w *jsonWalker) str() (int, int, bool, error) {
+	w.i++
+	s := w.i
+	esc := false
+	for w.i < len(w.b) {
+		switch c := w.b[w.i]; {
+		case c == '\\':
+			esc = true
+			w.i += 2
+		case c == '"':
+			e := w.i
+			w.i++
+			return s, e, esc, nil
+		case c < 0x20:
+			return 0, 0, false, errNotJSON
+		default:
+			w.i++
+		}
+	}
+	return 0, 0, false, errNotJSON
+}
+
+// unescapeJSON decodes a quoted JSON string; on error it returns the text
+// between the quotes unchanged.
+func unescapeJSON(quoted []byte) string {
+	var s string
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		if len(quoted) >= 2 {
+			return string(quoted[1 : len(quoted)-1])
+		}
+		return string(quoted)
+	}
+	return s
+}

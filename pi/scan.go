@@ -1,0 +1,579 @@
+package pi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"io"
+	"math"
+	"mime"
+	"mime/multipart"
+	"net/url"
+	"strings"
+
+	"github.com/ceping/ceping/evidence"
+)
+
+// Detection is one piece of personal information found in one flow before
+// it is placed in time, phase and destination.
+type Detection struct {
+	PIType     string
+	Detector   string // profile, pattern:<name>
+	Encoding   string
+	Where      string
+	Value      string // the matched value in canonical form; never stored or logged unmasked
+	Confidence float64
+	Response   bool // found in the response (an echo), not in what the app sent
+}
+
+// ScanOptions bounds the layered decoder.
+type ScanOptions struct {
+	MaxDepth   int   // nested decoding layers; default 4
+	MaxDecoded int64 // bytes decoded per flow; default 8 MiB
+	Responses  bool  // also scan response bodies (reported separately)
+	// EntropyMin is the Shannon entropy (bits per byte) at or above which
+	// an unreadable body is reported as opaque; default 7.0.
+	EntropyMin float64
+	// OpaqueMin is the smallest body size considered for opaque; default 128.
+	OpaqueMin int
+}
+
+func (o *ScanOptions) defaults() {
+	if o.MaxDepth == 0 {
+		o.MaxDepth = 4
+	}
+	if o.MaxDecoded == 0 {
+		o.MaxDecoded = 8 << 20
+	}
+	if o.EntropyMin == 0 {
+		o.EntropyMin = 7.0
+	}
+	if o.OpaqueMin == 0 {
+		o.OpaqueMin = 128
+	}
+}
+
+// Scanner finds personal information in flows. It is safe for concurrent
+// use: each ScanFlow call keeps its state on the stack.
+type Scanner struct {
+	m    *Matcher
+	prof *Profile
+	opt  ScanOptions
+}
+
+// NewScanner builds a scanner for a device profile (nil: pattern detectors only).
+func NewScanner(p *Profile, opt ScanOptions) *Scanner {
+	opt.defaults()
+	s := &Scanner{prof: p, opt: opt}
+	if p != nil {
+		s.m = NewMatcher(p)
+	}
+	return s
+}
+
+// Matcher returns the known-value matcher (nil without a profile).
+func (s *Scanner) Matcher() *Matcher { return s.m }
+
+type flowScan struct {
+	s      *Scanner
+	budget int64
+	out    []Detection
+	seen   map[string]bool
+	resp   bool
+	opaque []evidence.Opaque
+	flowID int64
+	coords map[string]*coordPair
+	apps   map[string]map[string]bool // where → profile packages seen
+}
+
+type coordPair struct {
+	lat, lon       float64
+	hasLat, hasLon bool
+	where          string
+}
+
+// ScanFlow scans what the app sent in one flow (URL, headers, cookies,
+// request body, WebSocket messages from the app) and, with
+// ScanOptions.Responses, the response body.
+func (s *Scanner) ScanFlow(f *evidence.Flow) ([]Detection, []evidence.Opaque) {
+	fs := &flowScan{s: s, budget: s.opt.MaxDecoded, seen: map[string]bool{}, flowID: f.ID}
+	if f.URL != "" {
+		fs.scanURL(f.URL)
+	}
+	for _, h := range f.ReqHeaders {
+		name := strings.ToLower(h.Name)
+		switch name {
+		case "cookie":
+			for _, c := range strings.Split(h.Value, ";") {
+				c = strings.TrimSpace(c)
+				k, v, _ := strings.Cut(c, "=")
+				fs.leaf("cookie:"+k, []byte(v), nil, 0, k, true)
+			}
+		case "host", "content-length", "accept-encoding", "connection", "content-type", "accept", ":authority", ":method", ":path", ":scheme":
+		default:
+			fs.leaf("header:"+name, []byte(h.Value), nil, 0, name, true)
+		}
+	}
+	fs.body("body", f.ReqBody.Bytes(), headerValue(f.ReqHeaders, "content-type"))
+	for i, m := range f.WebSocket {
+		if m.FromApp {
+			fs.body("ws:"+itoa(i), m.Data, "")
+		}
+	}
+	if s.opt.Responses {
+		fs.resp = true
+		fs.body("response", f.RespBody.Bytes(), headerValue(f.RespHeaders, "content-type"))
+		for i, m := range f.WebSocket {
+			if !m.FromApp {
+				fs.body("ws-in:"+itoa(i), m.Data, "")
+			}
+		}
+		fs.resp = false
+	}
+	fs.finish()
+	return fs.out, fs.opaque
+}
+
+func headerValue(hs []evidence.Header, name string) string {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[n:])
+}
+
+func (fs *flowScan) scanURL(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		fs.leaf("url", []byte(raw), nil, 0, "", true)
+		return
+	}
+	p := u.Path
+	if p == "" {
+		p = u.EscapedPath()
+	}
+	fs.leaf("url", []byte(p), nil, 0, "", true)
+	fs.form("query:", u.RawQuery, nil, 0)
+}
+
+// form scans a form-urlencoded string field by field.
+func (fs *flowScan) form(prefix, raw string, layers []string, depth int) {
+	for _, kv := range strings.Split(raw, "&") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		dv, err := url.QueryUnescape(v)
+		if err != nil {
+			dv = v
+		}
+		fs.text(prefix+k, []byte(dv), layers, depth, k)
+	}
+}
+
+// body scans a message body by its content type and shape.
+func (fs *flowScan) body(where string, b []byte, ctype string) {
+	if len(b) == 0 {
+		return
+	}
+	mt, params, _ := mime.ParseMediaType(ctype)
+	switch {
+	case strings.HasPrefix(mt, "image/"), strings.HasPrefix(mt, "video/"), strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "font/"):
+		return
+	case mt == "multipart/form-data" && params["boundary"] != "":
+		r := multipart.NewReader(bytes.NewReader(b), params["boundary"])
+		for {
+			p, err := r.NextPart()
+			if err != nil {
+				break
+			}
+			data, err := io.ReadAll(io.LimitReader(p, fs.budget))
+			if err != nil {
+				break
+			}
+			fs.budget -= int64(len(data))
+			name := p.FormName()
+			pt := p.Header.Get("Content-Type")
+			if strings.HasPrefix(pt, "image/") || strings.HasPrefix(pt, "video/") || strings.HasPrefix(pt, "audio/") {
+				continue
+			}
+			fs.text(where+":"+name, data, nil, 0, name)
+		}
+		return
+	case mt == "application/x-www-form-urlencoded":
+		fs.form(where+":", string(b), nil, 0)
+		return
+	}
+	if !printable(b) {
+		fs.binary(where, b, nil, 0, mt)
+		return
+	}
+	fs.text(where, b, nil, 0, "")
+}
+
+// binary handles a body that is not text: gzip inside, protobuf strings,
+// or an opaque (likely encrypted) blob.
+func (fs *flowScan) binary(where string, b []byte, layers []string, depth int, mt string) {
+	if isGzip(b) && depth < fs.s.opt.MaxDepth {
+		if d, ok := fs.gunzip(b); ok {
+			nl := append(append([]string(nil), layers...), "gzip")
+			if printable(d) {
+				fs.text(where, d, nl, depth+1, "")
+			} else {
+				fs.binary(where, d, nl, depth+1, "")
+			}
+			return
+		}
+	}
+	// Plain values inside binary framing (protobuf, msgpack, thrift) are
+	// still visible: scan printable runs.
+	found := false
+	for _, run := range printableRuns(b, 6) {
+		n := len(fs.out)
+		fs.leaf(where+":strings", run, layers, depth, "", false)
+		found = found || len(fs.out) > n
+	}
+	if found || strings.Contains(mt, "protobuf") || strings.Contains(mt, "grpc") {
+		return
+	}
+	if len(b) >= fs.s.opt.OpaqueMin {
+		if h := entropy(b); h >= fs.s.opt.EntropyMin {
+			reason := "high-entropy binary body (likely encrypted or compressed in an unknown way)"
+			if len(layers) > 0 {
+				reason = "high-entropy data inside " + strings.Join(reverse(layers), "+") + " (likely encrypted)"
+			}
+			fs.addOpaque(where, h, int64(len(b)), reason)
+		}
+	}
+}
+
+func (fs *flowScan) addOpaque(where string, h float64, size int64, reason string) {
+	if fs.resp {
+		where = "response:" + where
+	}
+	fs.opaque = append(fs.opaque, evidence.Opaque{FlowID: fs.flowID, Where: where, Entropy: math.Round(h*1000) / 1000, Size: size, Reason: reason})
+}
+
+// text scans a text value: JSON is walked leaf by leaf, form-encoded text
+// field by field, anything else as one leaf.
+func (fs *flowScan) text(where string, b []byte, layers []string, depth int, key string) {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return
+	}
+	if (t[0] == '{' || t[0] == '[') && depth <= fs.s.opt.MaxDepth {
+		type lf struct {
+			path, key string
+			v         []byte
+		}
+		var leaves []lf
+		err := walkJSON(t, func(l leaf, w *jsonWalker) error {
+			v := t[l.start:l.end]
+			if l.escaped {
+				v = []byte(unescapeJSON(t[l.start-1 : l.end+1]))
+			}
+			if len(v) < 3 {
+				return nil
+			}
+			leaves = append(leaves, lf{w.Path(), w.Key(), v})
+			return nil
+		})
+		if err == nil {
+			base := where
+			for _, l := range leaves {
+				w := base
+				if l.path != "" {
+					if strings.Contains(base, ":") {
+						w = base + "." + l.path
+					} else {
+						w = base + ":" + l.path
+					}
+				}
+				fs.leaf(w, l.v, layers, depth, l.key, true)
+			}
+			return
+		}
+	}
+	if depth == 0 && looksForm(t) {
+		fs.form(where+":", string(t), layers, depth)
+		return
+	}
+	fs.leaf(where, b, layers, depth, key, true)
+}
+
+// looksForm reports whether a body looks like k=v&k=v.
+func looksForm(b []byte) bool {
+	if len(b) > 1<<20 || !bytes.Contains(b, []byte("=")) || bytes.ContainsAny(b, " \n\t<>{}\"") {
+		return false
+	}
+	i := bytes.IndexByte(b, '=')
+	for _, c := range b[:i] {
+		if !(isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']' || c == '%') {
+			return false
+		}
+	}
+	return i > 0
+}
+
+// leaf scans one value: known values, patterns, then nested layers.
+func (fs *flowScan) leaf(where string, b []byte, layers []string, depth int, key string, nest bool) {
+	if len(b) == 0 {
+		return
+	}
+	for _, h := range fs.s.m.Find(b) {
+		v := h.Variant
+		fs.add(Detection{PIType: v.PIType, Detector: "profile", Encoding: composeEnc(v.Encoding, layers),
+			Where: where, Value: fs.s.m.Values[v.Value].Value, Confidence: 1})
+	}
+	fs.patterns(where, b, key, layers)
+	if !nest || depth >= fs.s.opt.MaxDepth || fs.budget <= 0 {
+		return
+	}
+	t := bytes.TrimSpace(b)
+	if len(t) < 8 {
+		return
+	}
+	if bytes.IndexByte(t, '%') >= 0 {
+		if d, err := url.QueryUnescape(string(t)); err == nil && d != string(t) {
+			fs.budget -= int64(len(d))
+			fs.text(where, []byte(d), append(append([]string(nil), layers...), "url"), depth+1, key)
+			return
+		}
+	}
+	if t[0] == '{' || t[0] == '[' {
+		// JSON inside a string: not an encoding layer, a structure
+		if json := bytes.TrimSpace(t); json[len(json)-1] == '}' || json[len(json)-1] == ']' {
+			fs.text(where, t, layers, depth+1, key)
+			return
+		}
+	}
+	if isGzip(t) {
+		fs.binary(where, t, layers, depth, "")
+		return
+	}
+	if len(t) >= 16 && isBase64(t) {
+		if d := decodeBase64(t); d != nil {
+			fs.budget -= int64(len(d))
+			nl := append(append([]string(nil), layers...), "base64")
+			if printable(d) {
+				fs.text(where, d, nl, depth+1, key)
+			} else {
+				fs.binary(where, d, nl, depth+1, "")
+			}
+		}
+		return
+	}
+	// base64 runs embedded in longer text (a=…;b=… or free text)
+	if len(t) >= 32 {
+		for _, run := range base64Runs(t, 24) {
+			if d := decodeBase64(run); d != nil && (printable(d) || isGzip(d)) {
+				fs.budget -= int64(len(d))
+				nl := append(append([]string(nil), layers...), "base64")
+				if printable(d) {
+					fs.text(where, d, nl, depth+1, key)
+				} else {
+					fs.binary(where, d, nl, depth+1, "")
+				}
+			}
+		}
+	}
+}
+
+func composeEnc(enc string, layers []string) string {
+	if len(layers) == 0 {
+		return enc
+	}
+	l := strings.Join(reverse(layers), "+")
+	if enc == "plain" {
+		return l
+	}
+	return enc + "+" + l
+}
+
+func reverse(s []string) []string {
+	r := make([]string, len(s))
+	for i, v := range s {
+		r[len(s)-1-i] = v
+	}
+	return r
+}
+
+func (fs *flowScan) add(d Detection) {
+	d.Response = fs.resp
+	if fs.resp {
+		d.Where = "response:" + strings.TrimPrefix(d.Where, "response:")
+	}
+	k := d.PIType + "\x00" + d.Detector + "\x00" + d.Encoding + "\x00" + d.Where + "\x00" + d.Value
+	if fs.seen[k] {
+		return
+	}
+	fs.seen[k] = true
+	if d.PIType == "installed_apps" && d.Detector == "profile" {
+		// one package name alone is not an app list: the app's own or a
+		// share target's package is routinely sent
+		if fs.apps == nil {
+			fs.apps = map[string]map[string]bool{}
+		}
+		if fs.apps[d.Where] == nil {
+			fs.apps[d.Where] = map[string]bool{}
+		}
+		fs.apps[d.Where][d.Value] = true
+	}
+	fs.out = append(fs.out, d)
+}
+
+// finish pairs coordinates, enforces the app-list minimum and drops pattern
+// detections that repeat a profile detection of the same value.
+func (fs *flowScan) finish() {
+	fs.pairCoords()
+	prof := map[string]bool{}
+	for _, d := range fs.out {
+		if d.Detector == "profile" {
+			prof[d.Where+"\x00"+d.Value] = true
+			prof[d.Where+"\x00"+d.PIType] = true
+		}
+	}
+	out := fs.out[:0]
+	for _, d := range fs.out {
+		if d.Detector == "profile" && d.PIType == "installed_apps" && len(fs.apps[d.Where]) < 3 {
+			continue
+		}
+		if d.Detector != "profile" && (prof[d.Where+"\x00"+d.Value] || prof[d.Where+"\x00"+d.PIType]) {
+			continue
+		}
+		out = append(out, d)
+	}
+	fs.out = out
+}
+
+func isGzip(b []byte) bool { return len(b) > 10 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 }
+
+func (fs *flowScan) gunzip(b []byte) ([]byte, bool) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, false
+	}
+	d, err := io.ReadAll(io.LimitReader(zr, fs.budget))
+	if len(d) == 0 && err != nil {
+		return nil, false
+	}
+	fs.budget -= int64(len(d))
+	return d, true
+}
+
+var b64chars = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_") {
+		t[c] = true
+	}
+	return
+}()
+
+func isBase64(b []byte) bool {
+	digits, letters := 0, 0
+	for _, c := range b {
+		if !b64chars[c] {
+			return false
+		}
+		if c >= '0' && c <= '9' {
+			digits++
+		} else if isAlnum(c) {
+			letters++
+		}
+	}
+	// all-hex or all-digit strings are hex or numbers, not base64
+	return letters > 0 && !isHexString(b)
+}
+
+func isHexString(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeBase64 tries the standard and URL-safe alphabets, padded or not.
+func decodeBase64(b []byte) []byte {
+	s := string(b)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if d, err := enc.DecodeString(s); err == nil && len(d) > 0 {
+			return d
+		}
+	}
+	return nil
+}
+
+func base64Runs(b []byte, min int) [][]byte {
+	var out [][]byte
+	start := -1
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && b64chars[b[i]] && b[i] != '=' || (i < len(b) && b[i] == '=' && start >= 0) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= min && isBase64(b[start:i]) {
+			out = append(out, b[start:i])
+		}
+		start = -1
+	}
+	return out
+}
+
+func printableRuns(b []byte, min int) [][]byte {
+	var out [][]byte
+	start := -1
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= min {
+			out = append(out, b[start:i])
+		}
+		start = -1
+	}
+	return out
+}
+
+// entropy is the Shannon entropy of b in bits per byte.
+func entropy(b []byte) float64 {
+	if len(b) == 0 {
+		return 0
+	}
+	var n [256]int
+	for _, c := range b {
+		n[c]++
+	}
+	h := 0.0
+	l := float64(len(b))
+	for _, c := range n {
+		if c > 0 {
+			p := float64(c) / l
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
