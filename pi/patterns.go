@@ -96,7 +96,7 @@ func (fs *flowScan) patterns(where string, b []byte, key string, layers []string
 	if digits >= 11 {
 		fs.digitRuns(where, b, hint, layers)
 	}
-	if digits >= 14 {
+	if len(b) >= 14 && digits >= 6 {
 		fs.meid(where, b, hint, layers)
 	}
 	if at {
@@ -259,21 +259,25 @@ func repetitive(s string) bool {
 	return len(n) <= 2
 }
 
-// meid finds 14-hex-character MEIDs (first two characters A0–FF) standing
-// alone; a key hint is required when the value is all digits.
+// meid finds 14-hex-character MEIDs standing alone; the first two
+// characters must be A0–FF (hexadecimal MEIDs) unless a key hint says meid.
 func (fs *flowScan) meid(where string, b []byte, hint string, layers []string) {
-	for i := 0; i+14 <= len(b); i++ {
-		if i > 0 && isAlnum(b[i-1]) {
+	for i := 0; i < len(b); {
+		if !isAlnum(b[i]) {
+			i++
 			continue
 		}
-		if !isHexString(b[i:i+14]) || (i+14 < len(b) && isAlnum(b[i+14])) {
-			continue
+		j := i
+		for j < len(b) && isAlnum(b[j]) {
+			j++
 		}
-		v := strings.ToUpper(string(b[i : i+14]))
-		if v[0] >= 'A' || hint == "meid" {
-			fs.pat("meid", "meid", where, v, 0.8, layers)
+		if j-i == 14 && isHexString(b[i:j]) {
+			v := strings.ToUpper(string(b[i:j]))
+			if v[0] >= 'A' || hint == "meid" {
+				fs.pat("meid", "meid", where, v, 0.8, layers)
+			}
 		}
-		i += 13
+		i = j
 	}
 }
 

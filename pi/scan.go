@@ -83,7 +83,7 @@ type flowScan struct {
 	opaque []evidence.Opaque
 	flowID int64
 	coords map[string]*coordPair
-	apps   map[string]map[string]bool // where → profile packages seen
+	apps   map[string]bool // profile packages seen in the flow
 }
 
 type coordPair struct {
@@ -421,7 +421,10 @@ func (fs *flowScan) add(d Detection) {
 	if fs.resp {
 		d.Where = "response:" + strings.TrimPrefix(d.Where, "response:")
 	}
-	k := d.PIType + "\x00" + d.Detector + "\x00" + d.Encoding + "\x00" + d.Where + "\x00" + d.Value
+	// One value in one place is reported once, with the outermost encoding
+	// that revealed it (a URL-encoded value is not reported again after
+	// URL-decoding).
+	k := d.PIType + "\x00" + d.Detector + "\x00" + d.Where + "\x00" + d.Value
 	if fs.seen[k] {
 		return
 	}
@@ -430,12 +433,9 @@ func (fs *flowScan) add(d Detection) {
 		// one package name alone is not an app list: the app's own or a
 		// share target's package is routinely sent
 		if fs.apps == nil {
-			fs.apps = map[string]map[string]bool{}
+			fs.apps = map[string]bool{}
 		}
-		if fs.apps[d.Where] == nil {
-			fs.apps[d.Where] = map[string]bool{}
-		}
-		fs.apps[d.Where][d.Value] = true
+		fs.apps[d.Value] = true
 	}
 	fs.out = append(fs.out, d)
 }
@@ -453,7 +453,7 @@ func (fs *flowScan) finish() {
 	}
 	out := fs.out[:0]
 	for _, d := range fs.out {
-		if d.Detector == "profile" && d.PIType == "installed_apps" && len(fs.apps[d.Where]) < 3 {
+		if d.Detector == "profile" && d.PIType == "installed_apps" && len(fs.apps) < 3 {
 			continue
 		}
 		if d.Detector != "profile" && (prof[d.Where+"\x00"+d.Value] || prof[d.Where+"\x00"+d.PIType]) {

@@ -197,24 +197,15 @@ func isAlnum(c byte) bool {
 
 func boundary(b []byte, s, e int, v *Variant) bool {
 	p := v.Pattern
-	b64 := strings.HasPrefix(v.Encoding, "base64") || strings.Contains(v.Encoding, "(") && strings.HasPrefix(v.Encoding, "base64")
+	b64 := strings.HasPrefix(v.Encoding, "base64")
 	cont := func(c byte) bool {
-		if isAlnum(c) {
-			return true
-		}
-		if b64 && (c == '+' || c == '/' || c == '_' || c == '-' || c == '=') {
-			return true
-		}
-		return false
+		return isAlnum(c) || b64 && (c == '+' || c == '/' || c == '_' || c == '-')
 	}
-	if s > 0 && isAlnum(p[0]) && cont(b[s-1]) {
+	if s > 0 && (isAlnum(p[0]) || b64) && cont(b[s-1]) {
 		return false
 	}
 	if e < len(b) && (isAlnum(p[len(p)-1]) || b64) && cont(b[e]) {
-		// "=" padding after an unpadded base64 pattern is fine
-		if !(b64 && b[e] == '=') {
-			return false
-		}
+		return false
 	}
 	return true
 }
