@@ -57,9 +57,13 @@ func NewIndex(sdks []SDK) (*SDKIndex, error) {
 			return nil, err
 		}
 		for _, c := range s.ClassPrefixes {
-			if err := claim(x.classes, "class prefix", strings.TrimSuffix(c, "."), i); err != nil {
+			key := strings.TrimSuffix(c, ".")
+			if err := claim(x.classes, "class prefix", key, i); err != nil {
 				return nil, err
 			}
+			// The slashed form lets ByClass resolve descriptors without
+			// allocating; dotted keys never contain "/", so no clash.
+			x.classes[strings.ReplaceAll(key, ".", "/")] = i
 		}
 		for _, l := range s.NativeLibs {
 			l = strings.ToLower(l)
@@ -151,12 +155,16 @@ func (x *SDKIndex) ByID(id string) *SDK {
 // ByClass returns the SDK owning a class, by the longest matching prefix on
 // a package or nesting boundary, or nil. It accepts dotted names
 // ("com.umeng.analytics.MobclickAgent"), slashed names and Dalvik
-// descriptors ("Lcom/umeng/analytics/MobclickAgent;").
+// descriptors ("Lcom/umeng/analytics/MobclickAgent;"), without allocating.
+// A name mixing "." and "/" separators matches nothing beyond its first
+// separator kind.
 func (x *SDKIndex) ByClass(name string) *SDK {
-	name = dotted(name)
+	if strings.HasPrefix(name, "L") && strings.HasSuffix(name, ";") {
+		name = name[1 : len(name)-1]
+	}
 	best := -1
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; c == '.' || c == '$' {
+		if c := name[i]; c == '.' || c == '/' || c == '$' {
 			if j, ok := x.classes[name[:i]]; ok {
 				best = j
 			}

@@ -127,8 +127,13 @@ func TestIndexAgainstReference(t *testing.T) {
 		}
 	}
 	for _, n := range names {
-		if got, want := idOf(x.ByClass(n)), refByClass(sdks, n); got != want {
+		want := refByClass(sdks, n)
+		if got := idOf(x.ByClass(n)); got != want {
 			t.Errorf("ByClass(%q) = %q, reference says %q", n, got, want)
+		}
+		desc := "L" + strings.ReplaceAll(n, ".", "/") + ";"
+		if got := idOf(x.ByClass(desc)); got != want {
+			t.Errorf("ByClass(%q) = %q, reference says %q", desc, got, want)
 		}
 	}
 }
