@@ -225,3 +225,15 @@ func TestPackerMatching(t *testing.T) {
 		t.Error("host sample accepted for packers")
 	}
 }
+
+// TestSDKPermissionsKnown: the permissions an SDK entry lists are in the
+// permission table, so the analysers can classify them.
+func TestSDKPermissionsKnown(t *testing.T) {
+	for _, s := range SDKs() {
+		for _, p := range s.Permissions {
+			if _, ok := LookupPermission(p); !ok {
+				t.Errorf("SDK %s lists permission %s, which permissions.yaml does not know", s.ID, p)
+			}
+		}
+	}
+}
