@@ -3,8 +3,8 @@ package reports
 import (
 	_ "embed"
 	"html/template"
-	"reflect"
 	"io"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,7 +45,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return "应"
 	},
-	"str":    func(v any) string { return toString(v) },
+	"str":     func(v any) string { return toString(v) },
 	"piflows": piFlows,
 }).Parse(htmlSource))
 
@@ -116,8 +116,9 @@ type svgFind struct {
 }
 
 type svgAxis struct {
-	X, Y2 string
-	Label string
+	X, Y2  string
+	Label  string
+	Anchor string // text-anchor
 }
 
 const (
@@ -125,7 +126,7 @@ const (
 	svgLeft     = 190
 	svgRight    = 985
 	svgTop      = 44 // room for two rows of marker labels
-	svgLaneH    = 16
+	svgLaneH    = 18
 	svgMaxLanes = 14
 )
 
@@ -262,7 +263,11 @@ func layoutTimeline(t *Timeline) *svgTimeline {
 	const nAxis = 5
 	for i := 0; i <= nAxis; i++ {
 		at := start.Add(time.Duration(float64(span) * float64(i) / nAxis))
-		s.Axis = append(s.Axis, svgAxis{X: fx(svgLeft + float64(i)*(svgRight-svgLeft)/nAxis), Y2: fx(bottom + 4), Label: at.Format("15:04:05")})
+		anc := "middle"
+		if i == nAxis {
+			anc = "end"
+		}
+		s.Axis = append(s.Axis, svgAxis{X: fx(svgLeft + float64(i)*(svgRight-svgLeft)/nAxis), Y2: fx(bottom + 4), Label: at.Format("15:04:05"), Anchor: anc})
 	}
 	s.Start, s.End = fmtTime(start), fmtTime(end)
 	return s

@@ -311,5 +311,5 @@ func markerText(k string) string {
 	if n, ok := names[k]; ok {
 		return n + "（" + k + "）"
 	}
-	return k
+	return clean(k, false)
 }

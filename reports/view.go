@@ -282,7 +282,8 @@ func counts(m map[units.Verdict]int) string {
 	return strings.Join(parts, "，")
 }
 
-const timeLayout = "2006-01-02 15:04:05 MST"
+// timeLayout shows the UTC offset (zone names do not survive JSON).
+const timeLayout = "2006-01-02 15:04:05 UTC-07:00"
 
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
@@ -361,5 +362,5 @@ func phaseText(p string) string {
 	case "unknown", "":
 		return "未知"
 	}
-	return p
+	return clean(p, false)
 }
