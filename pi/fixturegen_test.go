@@ -167,7 +167,7 @@ func fixtureEntries(imei2, idCard string) []fxEntry {
 			labels: []label{L("phone_number", "pattern:phone", "plain"), L("id_card", "pattern:id-card", "plain"),
 				L("bank_card", "pattern:bank-card", "plain"), L("email", "pattern:email", "plain")}},
 		{method: "POST", url: sdk + "/dev", ctype: "application/json",
-			body: jsonS(map[string]any{"deviceId": unknownIMEI, "meid": "A0000031A2B3C4", "bssid": "3c:46:d8:aa:bb:01"}),
+			body:   jsonS(map[string]any{"deviceId": unknownIMEI, "meid": "A0000031A2B3C4", "bssid": "3c:46:d8:aa:bb:01"}),
 			labels: []label{L("imei", "pattern:imei", "plain"), L("meid", "pattern:meid", "plain"), L("bssid", "pattern:mac", "plain")}},
 		{method: "POST", url: sdk + "/ad", ctype: "application/json",
 			body:   jsonS(map[string]any{"gaid": "9f8e7d6c-5b4a-4321-8fed-cba987654321", "w": 1080}),
@@ -275,10 +275,10 @@ func TestGenerateFixtures(t *testing.T) {
 		raw = append(raw, map[string]any{
 			"startedDateTime": t0.Add(time.Duration(i) * 1500 * time.Millisecond).Format(time.RFC3339Nano),
 			"time":            42, "serverIPAddress": "203.119.169.10",
-			"request":         req,
+			"request": req,
 			"response": map[string]any{"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
 				"headers": []harNV{{"Content-Type", "application/json"}}, "cookies": []harNV{},
-				"content": map[string]any{"size": 11, "mimeType": "application/json", "text": `{"code":0}`},
+				"content":     map[string]any{"size": 11, "mimeType": "application/json", "text": `{"code":0}`},
 				"redirectURL": "", "headersSize": -1, "bodySize": 11},
 			"cache": map[string]any{}, "timings": map[string]any{"send": 1, "wait": 40, "receive": 1},
 		})
