@@ -9,7 +9,8 @@ import (
 
 // SDKIndex finds the SDK a class, native library, asset, host or iOS
 // framework belongs to. It is immutable once built and safe for concurrent
-// use.
+// use. The *SDK it returns points into shared data: read it, do not modify
+// it.
 type SDKIndex struct {
 	sdks       []SDK
 	byID       map[string]int
