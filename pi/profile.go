@@ -141,7 +141,7 @@ func ParseProfile(name string, data []byte) (*Profile, []ProfileWarning, error) 
 		v = strings.TrimSpace(v)
 		p.IMEI[i] = v
 		if !reIMEI.MatchString(v) {
-			return nil, nil, errf("imei", "%q is not 15 digits", v)
+			return nil, nil, errf("imei", "%s is not 15 digits", Mask(v))
 		}
 		if !luhnValid(v) {
 			warn("imei", "IMEI %s fails its Luhn check digit; a real device's IMEI passes", Mask(v))
