@@ -402,10 +402,10 @@ func TestAnchor(t *testing.T) {
 	cases := map[[2]string]string{
 		{"flow", "12"}: "flow-12",
 		{"manifest", "uses-permission/android.permission.CAMERA"}: "manifest-uses-permission_2fandroid.permission.CAMERA",
-		{"a-b", "c"}:   "a_2db-c",
-		{"a", "b-c"}:   "a-b-c",
-		{"x", `"><`}:   "x-_22_3e_3c",
-		{"unit", "中"}:  "unit-_e4_b8_ad",
+		{"a-b", "c"}:  "a_2db-c",
+		{"a", "b-c"}:  "a-b-c",
+		{"x", `"><`}:  "x-_22_3e_3c",
+		{"unit", "中"}: "unit-_e4_b8_ad",
 	}
 	for in, want := range cases {
 		if got := anchor(in[0], in[1]); got != want {
