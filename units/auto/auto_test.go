@@ -245,3 +245,35 @@ func TestRunProducesAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestSDKUndeclaredCollection(t *testing.T) {
+	f := session()
+	want(t, eval(t, "EPI-36", 3, f), units.Unknown, "未分析隐私政策")
+	f.Policy = &Policy{DeclaresSDK: func(id, name, company string) bool { return id == "umeng" }}
+	want(t, eval(t, "EPI-36", 3, f), units.Unknown, "未发现")
+	// Declared SDK in traffic: still nothing to fault.
+	x := finding(2, 30, "oaid", PhaseAfterConsent)
+	x.Party, x.SDK, x.Company, x.Host = "third", "umeng", "友盟同欣", "ulogs.umeng.com"
+	f.Findings = []evidence.Finding{x}
+	want(t, eval(t, "EPI-36", 3, f), units.Unknown, "未发现")
+	// Undeclared SDK seen sending PI.
+	y := finding(3, 90, "oaid", PhaseAfterConsent)
+	y.Party, y.SDK, y.Company, y.Host = "third", "appsflyer", "AppsFlyer", "t.appsflyer.com"
+	f.Findings = append(f.Findings, y)
+	o := eval(t, "EPI-36", 3, f)
+	want(t, o, units.No, "appsflyer（oaid）")
+	if len(o.Evidence) != 1 || o.Evidence[0].ID != "3" {
+		t.Fatalf("evidence = %+v, want flow 3", o.Evidence)
+	}
+	// Static only: an undeclared SDK's code calls a sensitive API.
+	g := &Facts{Policy: f.Policy, App: &evidence.App{
+		Package:        "cn.example",
+		SDKs:           []evidence.SDKHit{{ID: "getui", Name: "个推", Company: "每日互动"}, {ID: "umeng", Name: "友盟"}},
+		SensitiveCalls: []evidence.SensitiveCall{{API: "TelephonyManager.getDeviceId", PIType: "imei", Caller: "com.igexin.a.b", SDK: "getui"}, {API: "WifiInfo.getMacAddress", PIType: "mac", Caller: "com.umeng.x", SDK: "umeng"}},
+	}}
+	o = eval(t, "EPI-36", 3, g)
+	want(t, o, units.No, "个推（imei）")
+	if strings.Contains(o.Reason, "友盟") {
+		t.Fatalf("declared SDK blamed: %s", o.Reason)
+	}
+}

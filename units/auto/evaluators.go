@@ -47,6 +47,8 @@ func init() {
 		Doc: "PI sent to third parties that the policy does not declare (by SDK) → 否定; all third-party recipients declared → 肯定.", Eval: thirdPartyDeclared})
 	register(Evaluator{Key: "pi.third_party_sensitive", Unit: "EPI-09", Step: 2, Method: units.TechnicalTest, Coverage: "partial",
 		Doc: "Sensitive PI sent directly to a third party → 肯定.", Eval: thirdPartySensitive})
+	register(Evaluator{Key: "sdk.undeclared_collection", Unit: "EPI-36", Step: 3, Method: units.TechnicalTest, Coverage: "partial",
+		Doc: "An embedded third-party SDK seen collecting PI (in traffic, or calling sensitive APIs in the package) that the privacy policy does not declare → 否定 (beyond-agreement collection was not cut off); otherwise 未知 (auditing is for the tester to verify).", Eval: sdkUndeclaredCollection})
 	register(Evaluator{Key: "pi.cross_border", Unit: "EPI-37", Step: 1, Method: units.TechnicalTest, Coverage: "partial",
 		Doc: "PI sent to a destination outside mainland China (HK, MO and TW count) → 肯定.", Eval: crossBorder})
 	register(Evaluator{Key: "pi.cross_border", Unit: "EPI-38", Step: 3, Method: units.TechnicalTest, Coverage: "partial",
@@ -596,4 +598,71 @@ func afterWithdraw(f *Facts) Outcome {
 		return unknown("撤回同意后没有捕获到流量，无法确认", markerRef(w))
 	}
 	return no(fmt.Sprintf("撤回同意后 %d 个流量中未发现个人信息", n), markerRef(w))
+}
+
+// sdkUndeclaredCollection answers EPI-36 step 3 "是否具备发现超出约定行为时
+// 及时切断接入的机制": an embedded SDK collecting PI that the privacy policy
+// does not declare is beyond-agreement collection still connected → 否定.
+// Evidence cannot show that an audit mechanism exists, so never 肯定.
+func sdkUndeclaredCollection(f *Facts) Outcome {
+	if f.Policy == nil || f.Policy.DeclaresSDK == nil {
+		return unknown("未分析隐私政策，无法判断第三方 SDK 的收集是否超出约定")
+	}
+	if f.App == nil && !f.Analysed {
+		return unknown("没有安装包分析或抓包分析：未检测第三方 SDK 的收集行为")
+	}
+	type hit struct {
+		name string
+		refs []evidence.Ref
+		pi   []string
+	}
+	var order []string
+	hits := map[string]*hit{}
+	add := func(id, name string, ref evidence.Ref, piType string) {
+		h, ok := hits[id]
+		if !ok {
+			h = &hit{name: name}
+			hits[id] = h
+			order = append(order, id)
+		}
+		if len(h.refs) < 6 {
+			h.refs = append(h.refs, ref)
+		}
+		for _, p := range h.pi {
+			if p == piType {
+				return
+			}
+		}
+		h.pi = append(h.pi, piType)
+	}
+	for _, x := range f.Findings {
+		if x.SDK == "" || f.Policy.DeclaresSDK(x.SDK, x.SDK, x.Company) {
+			continue
+		}
+		add(x.SDK, x.SDK, evidence.Ref{Kind: evidence.RefFlow, ID: fmt.Sprint(x.FlowID), Label: x.Host}, x.PIType)
+	}
+	if f.App != nil {
+		names := map[string]evidence.SDKHit{}
+		for _, s := range f.App.SDKs {
+			names[s.ID] = s
+		}
+		for _, c := range f.App.SensitiveCalls {
+			s, ok := names[c.SDK]
+			if c.SDK == "" || !ok || f.Policy.DeclaresSDK(s.ID, s.Name, s.Company) {
+				continue
+			}
+			add(s.ID, s.Name, evidence.Ref{Kind: evidence.RefAPK, ID: c.Caller, Label: c.API}, c.PIType)
+		}
+	}
+	if len(order) == 0 {
+		return unknown("未发现隐私政策未说明的第三方 SDK 收集个人信息；审计与切断接入机制需测评人员核查")
+	}
+	var parts []string
+	var refs []evidence.Ref
+	for _, id := range order {
+		h := hits[id]
+		parts = append(parts, fmt.Sprintf("%s（%s）", h.name, strings.Join(h.pi, "、")))
+		refs = append(refs, h.refs...)
+	}
+	return no("隐私政策未说明的第三方 SDK 仍在收集个人信息："+strings.Join(parts, "；")+"，超出约定的收集未被切断", refs...)
 }
