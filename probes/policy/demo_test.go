@@ -83,4 +83,34 @@ func TestDemoPolicy(t *testing.T) {
 		RightAccess: "我的-设置-个人信息", RightCorrect: "我的-设置-个人信息", RightDelete: "设置-隐私-删除个人信息",
 		RightClose: "设置-账号与安全-注销账号", RightWithdraw: "设置-隐私-撤回同意", RightCopy: "设置-隐私-导出",
 	})
+
+	funcs := map[string][]string{}
+	for _, f := range p.Functions {
+		funcs[f.Name] = f.PITypes
+		if len(f.Purposes) == 0 {
+			t.Errorf("function %s: no purpose", f.Name)
+		}
+	}
+	eq(t, "functions", funcs, map[string][]string{
+		"注册与登录":     {"phone_number"},
+		"实名认证":      {"id_card", "name"},
+		"附近门店":      {"location"},
+		"安全保障与统计分析": {"android_id", "device_info", "imei"},
+	})
+	eq(t, "pi types", p.PITypes, []string{"android_id", "device_info", "id_card", "imei", "location", "mac", "name", "oaid", "phone_number"})
+	eq(t, "permissions", p.Permissions, []string{"android.permission.ACCESS_COARSE_LOCATION", "android.permission.ACCESS_FINE_LOCATION"})
+	eq(t, "sensitive", p.Sensitive, []SensitiveMention{
+		{PIType: "id_card", Highlighted: true, Loc: Loc{Line: 17, Offset: 884, Section: "泄漏演示 App 隐私政策 > 我们如何收集和使用您的个人信息 > 实名认证"}},
+		{PIType: "location", Highlighted: true, Loc: Loc{Line: 19, Offset: 1050, Section: "泄漏演示 App 隐私政策 > 我们如何收集和使用您的个人信息 > 附近门店"}},
+	})
+	if len(p.SDKs) != 1 {
+		t.Fatalf("SDKs = %+v, want the one table row", p.SDKs)
+	}
+	s := p.SDKs[0]
+	eq(t, "sdk", [4]string{s.Name, s.Company, s.Purpose, s.ID}, [4]string{"友盟统计 SDK", "友盟同欣（北京）科技有限公司", "统计分析", "umeng-analytics"})
+	eq(t, "sdk pi", s.PITypes, []string{"android_id", "imei", "mac", "oaid"})
+	eq(t, "sdk line", s.Line, 26)
+	if !p.DeclaresSDK("umeng-analytics") || p.DeclaresSDK("jpush") || !p.NamesSDK("", "友盟统计 SDK", "") {
+		t.Error("DeclaresSDK: want umeng-analytics declared, jpush not")
+	}
 }

@@ -32,7 +32,7 @@ var highlightElems = map[atom.Atom]bool{
 }
 
 var (
-	boldStyleRE = regexp.MustCompile(`(?i)font-weight\s*:\s*(bold|bolder|[6-9]00)|text-decoration[a-z-]*\s*:[^;]*underline|font-style\s*:\s*italic`)
+	boldStyleRE  = regexp.MustCompile(`(?i)font-weight\s*:\s*(bold|bolder|[6-9]00)|text-decoration[a-z-]*\s*:[^;]*underline|font-style\s*:\s*italic`)
 	headingAtoms = map[atom.Atom]int{atom.H1: 1, atom.H2: 2, atom.H3: 3, atom.H4: 4, atom.H5: 5, atom.H6: 6}
 )
 

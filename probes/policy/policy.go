@@ -84,7 +84,8 @@ type Policy struct {
 	Checks []Check `json:"checks"`
 
 	blocks    []*block
-	highlight bool // the document has highlight markup at all
+	highlight bool   // the document has highlight markup at all
+	sq        string // squeezed text, for name look-ups
 }
 
 // Loc is where a fact was found: 1-based line and byte offset in the
@@ -265,6 +266,7 @@ func Parse(data []byte, name string) (*Policy, error) {
 	p.extractBasics()
 	p.extractPI()
 	p.extractSDKs()
+	p.squeezed()
 	p.runChecks()
 	return p, nil
 }
