@@ -113,4 +113,23 @@ func TestDemoPolicy(t *testing.T) {
 	if !p.DeclaresSDK("umeng-analytics") || p.DeclaresSDK("jpush") || !p.NamesSDK("", "友盟统计 SDK", "") {
 		t.Error("DeclaresSDK: want umeng-analytics declared, jpush not")
 	}
+
+	// The demo has no sharing rules and no security-measures statement;
+	// everything else 5.5 a) asks for is there.
+	eq(t, "checks", checkResults(p), map[string][]string{
+		Pass: {CheckOperator, CheckContact, CheckUpdated, CheckFunctions, CheckNotVague, CheckSensitive, CheckPurposes,
+			CheckPermissions, CheckSDKList, CheckStorage, CheckRetention, CheckCrossBorder,
+			"right_access", "right_correct", "right_delete", "right_close_account", "right_withdraw", "right_copy",
+			CheckReplyTime, CheckComplaint, CheckExternal, CheckChildren, CheckChinese},
+		Fail: {CheckSharing, CheckSecurity},
+	})
+}
+
+// checkResults groups check ids by result, in check order.
+func checkResults(p *Policy) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range p.Checks {
+		out[c.Result] = append(out[c.Result], c.ID)
+	}
+	return out
 }

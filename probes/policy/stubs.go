@@ -1,3 +1,0 @@
-package policy
-
-func (p *Policy) runChecks() {}
