@@ -63,6 +63,50 @@ type Policy struct {
 	// id, name or company).
 	DeclaresSDK func(id, name, company string) bool `json:"-"`
 	SDKs        []string                            `json:"sdks"`
+	// Checks are the content checks of the policy text (GB/T 35273—2020
+	// 5.5, appendix D, the self-assessment guides), by check id.
+	Checks []PolicyCheck `json:"checks,omitempty"`
+	// Rights are the PI subject's rights the policy states (access,
+	// correct, delete, close_account, withdraw, copy).
+	Rights []PolicyRight `json:"rights,omitempty"`
+}
+
+// PolicyCheck is one content check of the policy text.
+type PolicyCheck struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Basis  string `json:"basis"`
+	Result string `json:"result"` // pass, fail, unknown
+	Detail string `json:"detail"`
+	Quote  string `json:"quote,omitempty"`
+	Where  string `json:"where,omitempty"` // line and heading path
+}
+
+// PolicyRight is one right the policy states and how to exercise it.
+type PolicyRight struct {
+	Key   string `json:"key"`
+	Name  string `json:"name"`
+	How   string `json:"how,omitempty"`
+	Quote string `json:"quote,omitempty"`
+	Where string `json:"where,omitempty"`
+}
+
+func (p *Policy) check(id string) *PolicyCheck {
+	for i := range p.Checks {
+		if p.Checks[i].ID == id {
+			return &p.Checks[i]
+		}
+	}
+	return nil
+}
+
+func (p *Policy) right(key string) *PolicyRight {
+	for i := range p.Rights {
+		if p.Rights[i].Key == key {
+			return &p.Rights[i]
+		}
+	}
+	return nil
 }
 
 // Outcome is an evaluator's answer to its step.
