@@ -99,8 +99,17 @@ func (p *Policy) runChecks() {
 			names = append(names, f.Name)
 		}
 		q := &Fact{Value: p.Functions[0].Name, Loc: p.Functions[0].Loc}
-		p.add(CheckFunctions, "逐项列出业务功能及各自收集的个人信息类型", "GB/T 35273—2020 5.5 a) 2)；附录 D 编写要求 1、2；"+basisIllegal+" 5、6", Pass,
-			fmt.Sprintf("%d 项业务功能：%s", len(p.Functions), strings.Join(names, "、")), q)
+		d := fmt.Sprintf("%d 项业务功能：%s", len(p.Functions), strings.Join(names, "、"))
+		res := Pass
+		if len(p.Unattributed) > 0 {
+			res = Fail
+			var un []string
+			for _, t := range p.Unattributed {
+				un = append(un, kb.PITypeNames[t])
+			}
+			d += "；未对应到业务功能的个人信息：" + strings.Join(un, "、")
+		}
+		p.add(CheckFunctions, "逐项列出业务功能及各自收集的个人信息类型", "GB/T 35273—2020 5.5 a) 2)；附录 D 编写要求 1、2；"+basisIllegal+" 5、6", res, d, q)
 	}
 	if len(p.Vague) > 0 {
 		p.add(CheckNotVague, "个人信息类型逐项列举，未使用“等、例如”", "附录 D 编写要求 5；"+basisSelf+" 2.1 a)；"+basisIllegal+" 7", Fail,

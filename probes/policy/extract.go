@@ -11,8 +11,8 @@ const companySuffix = `(?:有限责任公司|股份有限公司|有限公司|集
 
 var (
 	operatorLabelRE = regexp.MustCompile(`(?:运营者|经营者|开发者|运营方|运营主体|公司名称|主体名称|个人信息控制者|个人信息处理者)(?:名称|全称)?(?:为|是|：|:)\s*([^\s，,。；;：:“”"！!（(]{2,40}?` + companySuffix + `)`)
-	operatorAliasRE = regexp.MustCompile(`([^\s，,。；;：:“”"！!（(、]{2,40}?` + companySuffix + `)\s*[（(](?:以下|下文)(?:简称|称)`)
-	operatorByRE    = regexp.MustCompile(`由([^\s，,。；;：:“”"！!（(]{2,40}?` + companySuffix + `)(?:开发|运营|提供)`)
+	operatorAliasRE = regexp.MustCompile(`([^\s，,。；;：:“”"！!（(）)、]{2,40}?` + companySuffix + `)\s*[（(](?:以下|下文)(?:简称|称)`)
+	operatorByRE    = regexp.MustCompile(`由([^\s，,。；;：:“”"！!（(）)]{2,40}?` + companySuffix + `)(?:开发|运营|提供)`)
 	addressRE       = regexp.MustCompile(`(?:注册地址|办公地址|联系地址|通信地址|通讯地址|公司地址|地址|住所)(?:为|是|：|:)\s*([^，,。；;]{4,80})`)
 	emailRE         = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 	phoneRE         = regexp.MustCompile(`(?i)(?:电话|热线|客服|联系方式|tel)[^0-9，,。；;]{0,12}((?:\+?86[- ]?)?(?:400[- ]?\d{3}[- ]?\d{4}|800[- ]?\d{3}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8}|1[3-9]\d{9}|9\d{4}))`)
@@ -27,7 +27,7 @@ var (
 	complaintRE     = regexp.MustCompile(`投诉|举报|申诉|疑问|意见|建议|反馈`)
 	externalRE      = regexp.MustCompile(`(?:网信|公安|市场监管|工商|消费者协会|消协|人民法院|法院|仲裁|监管部门|主管部门|12315|12377)[^。；;]{0,30}(?:投诉|举报|起诉|诉讼|仲裁|解决|申诉)|(?:投诉|举报|起诉|诉讼)[^。；;]{0,20}(?:网信|公安|市场监管|法院|仲裁|监管部门|主管部门)`)
 	childrenRE      = regexp.MustCompile(`不满\s*(?:14|十四)\s*周岁|儿童(?:的)?个人信息|未成年人(?:的)?个人信息`)
-	securityRE      = regexp.MustCompile(`(?i)加密|去标识化|访问控制|SSL|TLS|HTTPS|安全防护|安全措施|安全审计|身份鉴别|权限管理`)
+	securityRE      = regexp.MustCompile(`(?i)加密|去标识化|访问控制|(?:SSL|TLS|HTTPS)\s*(?:协议|传输|技术)|安全防护|安全措施|安全审计|身份鉴别|权限管理`)
 	sharingRE       = regexp.MustCompile(`(?:共享|转让|公开披露|委托处理|提供给)[^。；;]{0,30}(?:第三方|合作伙伴|关联公司|关联方|其他公司|以外的)|(?:第三方|合作伙伴|关联公司|关联方|其他公司|以外的)[^。；;]{0,30}(?:共享|转让|公开披露|委托处理)`)
 	noSDKRE         = regexp.MustCompile(`(?i)(?:未|没有|不会|不)(?:接入|集成|嵌入|使用)(?:任何)?(?:的)?第三方\s*(?:SDK|代码|插件)`)
 )
@@ -97,10 +97,17 @@ func (p *Policy) firstFact(re *regexp.Regexp, g int, kinds ...string) *Fact {
 func (p *Policy) extractBasics() {
 	p.Operator = p.firstFact(operatorLabelRE, 1, secContact)
 	if p.Operator == nil {
-		p.Operator = p.firstFact(operatorAliasRE, 1)
+		p.Operator = p.firstFact(operatorByRE, 1)
 	}
 	if p.Operator == nil {
-		p.Operator = p.firstFact(operatorByRE, 1)
+		p.Operator = p.firstFact(operatorAliasRE, 1)
+	}
+	if p.Operator != nil {
+		v := p.Operator.Value
+		if i := strings.LastIndex(v, "由"); i >= 0 {
+			v = v[i+len("由"):]
+		}
+		p.Operator.Value = strings.TrimLeft(v, "系为是即")
 	}
 	p.Contact.Address = p.firstFact(addressRE, 1, secContact)
 	seen := map[string]bool{}
@@ -185,7 +192,7 @@ func (p *Policy) extractBasics() {
 	if p.Children == nil {
 		p.Children = p.firstFact(childrenRE, 0)
 	}
-	p.Security = p.firstFact(securityRE, 0, secProtect)
+	p.Security = p.firstFact(securityRE, 0, secProtect, secStorage)
 	for _, b := range p.blocks {
 		if b.kind == bHeading && b.sec == secShare && sharingRE.MatchString(b.text) {
 			p.Sharing = &Fact{Value: stripNumbering(b.text), Quote: b.text, Loc: b.loc()}
@@ -283,7 +290,8 @@ func (p *Policy) extractRights() {
 					if needYouMay && !youMayRE.MatchString(s) {
 						continue
 					}
-					r := &Right{Key: rn.Key, Name: rn.Name, How: how(s), Quote: s, Loc: b.loc()}
+					ss, se := sentenceBounds(b.text, m[0])
+					r := &Right{Key: rn.Key, Name: rn.Name, How: how(b.text[ss:se], m[0]-ss), Quote: s, Loc: b.loc()}
 					if found == nil || (found.How == "" && r.How != "") {
 						found = r
 					}
@@ -303,14 +311,31 @@ func (p *Policy) extractRights() {
 	}
 }
 
-// how returns the path or channel a sentence gives for exercising a right.
-func how(s string) string {
-	for i, re := range howRE {
-		if m := re.FindStringSubmatch(s); m != nil {
-			if i == 0 {
-				return m[1]
-			}
-			return strings.TrimSpace(m[0])
+// how returns the path or channel a sentence gives for exercising the
+// right named at byte offset kw: the quoted path ("“设置—隐私—导出”") nearest
+// before the right's word, else the first after it, else another channel.
+func how(s string, kw int) string {
+	qs := howRE[0].FindAllStringSubmatchIndex(s, -1)
+	var before, after []int
+	for _, q := range qs {
+		if q[0] <= kw && kw < q[1] {
+			return s[q[2]:q[3]] // the right's word is in the path itself
+		}
+		if q[1] <= kw {
+			before = q
+		} else if after == nil {
+			after = q
+		}
+	}
+	switch {
+	case before != nil:
+		return s[before[2]:before[3]]
+	case after != nil:
+		return s[after[2]:after[3]]
+	}
+	for _, re := range howRE[1:] {
+		if m := re.FindString(s); m != "" {
+			return strings.TrimSpace(m)
 		}
 	}
 	return ""

@@ -16,7 +16,7 @@ var (
 	useFuncRE = regexp.MustCompile(`(?:在|当)您(?:使用|开启|进行|选择|参与|通过|申请|发布|浏览|访问)?\s*[“"「『]?([^，,。；;：:“”"「」『』]{2,20}?)[”"」』]?\s*(?:功能|服务|业务)?\s*(?:时|的过程中|期间)`)
 	// "（1）账号注册与登录：…" — an item that names its function.
 	labelFuncRE = regexp.MustCompile(`^(?:[（(]?[0-9一二三四五六七八九十]{1,3}[)）、.．]\s*)?([^，,。；;：:]{2,20})[：:]`)
-	purposeRE   = regexp.MustCompile(`(?:用于|用以|以便于|以便|目的是|为了|旨在|以实现|以保障)\s*([^，,。；;]{2,40})|为((?:满足|保障|确保|实现|向您提供|提供|提升|改善|保证|完成)[^，,。；;]{2,40})`)
+	purposeRE   = regexp.MustCompile(`(?:用于|用以|以便于|以便|目的是|为了|旨在|以实现|以保障)\s*([^，,。；;]{2,40})|为((?:满足|保障|确保|实现|向您提供|提供|提升|改善|保证|完成)[^，,。；;]{2,40})|(?:信息|号码|数据|照片)(?:进行|以)([^，,。；;]{2,20})`)
 	vagueRE     = regexp.MustCompile(`包括但不限于|例如|比如|诸如|如：`)
 	negatedRE   = regexp.MustCompile(`(?:不会|不得|不再|不|未|无需|无须|并不)(?:会)?(?:主动)?(?:收集|获取|读取|访问|使用|要求|申请|调用)`)
 )
@@ -42,6 +42,8 @@ func (p *Policy) extractPI() {
 		return f
 	}
 	sens := map[string]*SensitiveMention{}
+	inCollect, rootLevel := false, 0
+	var unattributed []string
 	vagueSeen := map[*block]bool{}
 	for _, b := range p.blocks {
 		if b.kind == bHeading {
@@ -50,16 +52,20 @@ func (p *Policy) extractPI() {
 			}
 			fn = nil
 			if b.sec != secCollect {
+				inCollect = false
 				continue
 			}
 			title := stripNumbering(b.text)
 			switch {
+			case !inCollect || b.level <= rootLevel:
+				// The collection section's own heading ("我们如何收集
+				// 和使用您的个人信息", "我们收集的信息").
+				inCollect, rootLevel = true, b.level
+				group, groupLevel = "", 0
 			case basicGroupRE.MatchString(title) && utf8.RuneCountInString(title) <= 16:
 				group, groupLevel = "basic", b.level
 			case extendedGroupRE.MatchString(title) && utf8.RuneCountInString(title) <= 16:
 				group, groupLevel = "extended", b.level
-			case sectionKind(b.text) == secCollect && strings.Contains(title, "个人信息"):
-				// The section's own heading ("我们如何收集和使用您的个人信息").
 			default:
 				fn = getFunc(title, b)
 			}
@@ -122,6 +128,15 @@ func (p *Policy) extractPI() {
 				segs = append(segs, seg{getFunc(name, b), m[0]})
 			}
 		}
+		covered := len(b.text)
+		if len(segs) > 0 {
+			covered = segs[0].start
+		}
+		for _, m := range matches {
+			if m.start < covered {
+				unattributed = append(unattributed, m.typ)
+			}
+		}
 		for i, sg := range segs {
 			end := len(b.text)
 			if i+1 < len(segs) {
@@ -134,7 +149,7 @@ func (p *Policy) extractPI() {
 				}
 			}
 			for _, pm := range purposeRE.FindAllStringSubmatch(part, -1) {
-				pur := strings.TrimSpace(pm[1] + pm[2])
+				pur := strings.TrimSpace(pm[1] + pm[2] + pm[3])
 				if !has(sg.f.Purposes, pur) && len(sg.f.Purposes) < 6 {
 					sg.f.Purposes = append(sg.f.Purposes, pur)
 				}
@@ -161,6 +176,7 @@ func (p *Policy) extractPI() {
 		}
 	}
 	p.PITypes = uniqSorted(all)
+	p.Unattributed = uniqSorted(unattributed)
 	p.Sensitive = []SensitiveMention{}
 	for _, s := range sens {
 		p.Sensitive = append(p.Sensitive, *s)

@@ -44,6 +44,9 @@ type Policy struct {
 
 	Sections  []Section  `json:"sections,omitempty"`
 	Functions []Function `json:"functions"`
+	// Unattributed are PI types the collection section declares outside
+	// any business function.
+	Unattributed []string `json:"unattributed_pi_types"`
 	// PITypes is the union of the PI types the policy declares (ceping
 	// pi_type keys, see kb.PITypeNames), sorted.
 	PITypes []string `json:"pi_types"`
@@ -351,6 +354,12 @@ func factAt(b *block, value string, i int) *Fact {
 // sentence returns the sentence of text that holds byte offset i, at most
 // 160 characters.
 func sentence(text string, i int) string {
+	s, e := sentenceBounds(text, i)
+	return truncRunes(strings.TrimSpace(text[s:e]), 160)
+}
+
+// sentenceBounds returns the byte range of the sentence holding offset i.
+func sentenceBounds(text string, i int) (int, int) {
 	i = max(0, min(i, len(text)))
 	start := 0
 	for _, sep := range []string{"。", "；", "！", "？", ";"} {
@@ -364,5 +373,5 @@ func sentence(text string, i int) string {
 			end = i + j + len(sep)
 		}
 	}
-	return truncRunes(strings.TrimSpace(text[start:end]), 160)
+	return start, end
 }

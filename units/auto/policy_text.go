@@ -36,7 +36,9 @@ func init() {
 		Doc: "The policy gives a complaint channel → 肯定; otherwise 未知 (the step also accepts the app's UI).", Eval: policyCheckPositive("complaint_channel", "个人信息保护政策提供了投诉渠道")})
 }
 
-func noPolicy() Outcome { return unknown("未分析隐私政策（ceping policy 或 ceping run --policy）") }
+func noPolicy() Outcome {
+	return unknown("未分析隐私政策（ceping policy 或 ceping run --policy）")
+}
 
 func policyRef(p *Policy, where, label string) evidence.Ref {
 	id := p.Source
