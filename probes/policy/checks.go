@@ -184,12 +184,25 @@ func (p *Policy) runChecks() {
 	// 5.5 a) 4) third parties.
 	switch {
 	case len(p.SDKs) > 0:
-		var names []string
+		var names, incomplete []string
+		var q *Fact
 		for _, s := range p.SDKs {
 			names = append(names, s.Name)
+			if len(s.PITypes) == 0 || s.Purpose == "" {
+				incomplete = append(incomplete, s.Name)
+				if q == nil {
+					q = &Fact{Value: s.Name, Loc: s.Loc}
+				}
+			}
 		}
-		q := &Fact{Value: p.SDKs[0].Name, Loc: p.SDKs[0].Loc}
-		p.add(CheckSDKList, "第三方 SDK 清单（名称、目的、个人信息类型）", "GB/T 35273—2020 5.5 a) 4)；"+basisSelf+" 2.1 d)", Pass, fmt.Sprintf("%d 个：%s", len(names), strings.Join(names, "、")), q)
+		res, d := Pass, fmt.Sprintf("%d 个：%s", len(names), strings.Join(names, "、"))
+		if len(incomplete) > 0 {
+			res = Fail
+			d += "；未说明使用目的或收集的个人信息类型：" + strings.Join(incomplete, "、")
+		} else {
+			q = &Fact{Value: p.SDKs[0].Name, Loc: p.SDKs[0].Loc}
+		}
+		p.add(CheckSDKList, "第三方 SDK 清单（名称、目的、个人信息类型）", "GB/T 35273—2020 5.5 a) 4)；"+basisSelf+" 2.1 d)", res, d, q)
 	case p.NoSDKStatement != nil:
 		p.add(CheckSDKList, "第三方 SDK 清单（名称、目的、个人信息类型）", "GB/T 35273—2020 5.5 a) 4)；"+basisSelf+" 2.1 d)", Pass, "声明未接入第三方 SDK（需与安装包检测结果比对）", p.NoSDKStatement)
 	default:

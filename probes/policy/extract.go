@@ -22,7 +22,7 @@ var (
 	retentionRE     = regexp.MustCompile(`(?:保存|存储|保留|储存)(?:的)?(?:期限|期间|时间|时限)|最短(?:期限|时间)|(?:\d+|[一二三四五六七八九十]+)\s*(?:年|个月|日|天)(?:内|后)?(?:予以)?(?:删除|匿名化)|超(?:出|过)?(?:保存|存储)?期限`)
 	storageRE       = regexp.MustCompile(`(?:存储|存放|保存|储存)(?:在|于)(?:中华人民共和国|中国|我国)(?:大陆)?(?:境内|大陆)|(?:境内|国内)(?:存储|存放|保存|储存)|(?:存储|存放|保存|储存)(?:在|于)(?:国内|境内)`)
 	noTransferRE    = regexp.MustCompile(`(?:不会|不得|不|未|无|没有|不涉及|不存在|不进行)[^。；;，,]{0,15}(?:境外|出境|跨境)`)
-	transferRE      = regexp.MustCompile(`(?:传输|转移|提供|发送|传送|存储)(?:至|到|给|于)?(?:位于)?境外|出境|跨境(?:传输|转移|提供)|境外(?:接收方|服务器|机构|公司)`)
+	transferRE      = regexp.MustCompile(`(?:传输|转移|提供|发送|传送|存储|备份)(?:至|到|给|于|在)?(?:位于)?(?:` + abroadPlaces + `)|出境|跨境(?:传输|转移|提供)|境外(?:接收方|服务器|机构|公司)`)
 	replyRE         = regexp.MustCompile(`(\d{1,3}|[一二三四五六七八九十百]+)\s*个?\s*(工作日|自然日|天|日)\s*(?:内|之内)?[^。；;]{0,10}(?:答复|回复|响应|处理|反馈|核查|作出)`)
 	complaintRE     = regexp.MustCompile(`投诉|举报|申诉|疑问|意见|建议|反馈`)
 	externalRE      = regexp.MustCompile(`(?:网信|公安|市场监管|工商|消费者协会|消协|人民法院|法院|仲裁|监管部门|主管部门|12315|12377)[^。；;]{0,30}(?:投诉|举报|起诉|诉讼|仲裁|解决|申诉)|(?:投诉|举报|起诉|诉讼)[^。；;]{0,20}(?:网信|公安|市场监管|法院|仲裁|监管部门|主管部门)`)
@@ -205,7 +205,10 @@ func (p *Policy) extractBasics() {
 	p.NoSDKStatement = p.firstFact(noSDKRE, 0)
 }
 
-var transferSentenceRE = regexp.MustCompile(`境外|出境|跨境`)
+// abroadPlaces are words for destinations outside mainland China.
+const abroadPlaces = `境外|海外|国外|新加坡|美国|日本|韩国|欧盟|欧洲|英国|德国|法国|印度|香港|澳门|台湾|俄罗斯|澳大利亚|加拿大`
+
+var transferSentenceRE = regexp.MustCompile(abroadPlaces + `|出境|跨境`)
 
 func channels(text string) string {
 	var ch []string

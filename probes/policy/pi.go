@@ -120,7 +120,7 @@ func (p *Policy) extractPI() {
 		var segs []seg
 		if fn != nil {
 			segs = append(segs, seg{fn, 0})
-		} else if m := labelFuncRE.FindStringSubmatch(b.text); m != nil && (b.kind == bItem || group != "") && !strings.Contains(m[1], "个人信息") {
+		} else if m := labelFuncRE.FindStringSubmatch(b.text); m != nil && (b.kind == bItem || group != "" || numbered(b.text)) && !strings.Contains(m[1], "个人信息") {
 			segs = append(segs, seg{getFunc(m[1], b), 0})
 		} else {
 			for _, m := range useFuncRE.FindAllStringSubmatchIndex(b.text, -1) {
@@ -262,4 +262,14 @@ func (p *Policy) extractPermissions() {
 		}
 	}
 	p.Permissions = uniqSorted(perms)
+}
+
+// numbered reports whether text starts with list numbering ("1、", "（2）").
+func numbered(text string) bool {
+	for _, re := range numberingRE[1:] {
+		if re.MatchString(text) {
+			return true
+		}
+	}
+	return false
 }

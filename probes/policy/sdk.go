@@ -22,6 +22,9 @@ var (
 	labelPIRE      = regexp.MustCompile(`^(?:收集|涉及|处理|共享)?(?:的)?(?:个人)?(?:信息|数据)(?:类型|字段|范围|种类)?\s*[：:]\s*|^(?:收集|涉及|处理|共享)(?:的)?(?:个人)?(?:信息|数据)(?:类型|字段|范围|种类)?\s*[：:]\s*|^(?:收集|使用)(?:的)?权限\s*[：:]\s*`)
 	sdkWordRE      = regexp.MustCompile(`(?i)SDK`)
 	sdkListTitleRE = regexp.MustCompile(`第三方|清单|列表|目录|说明|情况|合作方`)
+	// "我们接入了高德地图 SDK 用于定位和导航": an SDK named in prose.
+	proseSDKRE  = regexp.MustCompile(`(?i)([\p{Han}A-Za-z][\p{Han}A-Za-z0-9]{1,15})\s*SDK(?:[^，,。；;、]{0,6}?用于([^，,。；;]{2,30}))?`)
+	proseVerbRE = regexp.MustCompile(`^(?:我们)?(?:还)?(?:接入了|集成了|使用了|嵌入了|接入|集成|使用|嵌入|了|和|及|与)+`)
 )
 
 // extractSDKs reads the third-party SDK list: tables whose header names an
@@ -104,6 +107,17 @@ func (p *Policy) extractSDKs() {
 		}
 		if b.kind == bHeading && cur != nil && !sdkWordRE.MatchString(b.text) {
 			flush()
+		}
+		if cur == nil && b.kind != bHeading && !strings.ContainsAny(b.text, "：:") {
+			for _, m := range proseSDKRE.FindAllStringSubmatch(b.text, -1) {
+				name := proseVerbRE.ReplaceAllString(m[1], "")
+				if utf8.RuneCountInString(name) < 2 || sdkListTitleRE.MatchString(name) {
+					continue
+				}
+				s := SDK{Name: name + " SDK", Purpose: strings.TrimSpace(m[2]), PITypes: []string{}, Loc: b.loc()}
+				s.ID = resolveSDK(s.Name, "")
+				p.SDKs = append(p.SDKs, s)
+			}
 		}
 	}
 	flush()
