@@ -41,7 +41,20 @@ func decode(data []byte) (text []byte, charset, warn string, err error) {
 		}
 		return data, "utf-8", warn, nil
 	}
-	{
+	// Mostly UTF-8 with a few bad bytes, or another encoding? Text in
+	// GB18030 has few valid multi-byte UTF-8 sequences.
+	multi, bad8 := 0, 0
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			bad8++
+		case size > 1:
+			multi++
+		}
+		i += size
+	}
+	if gb || multi <= bad8 {
 		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err == nil {
 			bad := bytes.Count(out, []byte("\uFFFD")) - bytes.Count(data, []byte("\uFFFD"))
@@ -53,18 +66,8 @@ func decode(data []byte) (text []byte, charset, warn string, err error) {
 			}
 		}
 	}
-	// Mostly UTF-8 with some invalid bytes.
-	first := firstInvalidUTF8(data)
-	n := 0
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			n++
-		}
-		i += size
-	}
 	return bytes.ToValidUTF8(data, []byte("\uFFFD")), "utf-8",
-		fmt.Sprintf("invalid UTF-8: %d bad bytes (first at offset %d) replaced by U+FFFD", n, first), nil
+		fmt.Sprintf("invalid UTF-8: %d bad bytes (first at offset %d) replaced by U+FFFD", bad8, firstInvalidUTF8(data)), nil
 }
 
 func firstInvalidUTF8(b []byte) int {

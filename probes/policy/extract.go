@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -70,10 +71,42 @@ func (p *Policy) blocksOf(kinds ...string) []*block {
 	return out
 }
 
+// hints are words one of which a block must contain for a regexp to
+// match: a cheap filter, since Go's regexp is slow on alternations of
+// Chinese words.
+var hints = map[*regexp.Regexp][]string{
+	operatorLabelRE: {"运营", "经营者", "开发者", "名称", "控制者", "处理者"},
+	operatorAliasRE: {"简称", "称"},
+	operatorByRE:    {"由"},
+	addressRE:       {"地址", "住所"},
+	retentionRE:     {"期", "时间", "删除", "匿名化"},
+	storageRE:       {"境内", "国内", "大陆"},
+	replyRE:         {"日", "天"},
+	externalRE:      {"投诉", "举报", "起诉", "诉讼", "仲裁"},
+	childrenRE:      {"周岁", "儿童", "未成年人"},
+	noSDKRE:         {"第三方"},
+}
+
+func hinted(re *regexp.Regexp, text string) bool {
+	h, ok := hints[re]
+	if !ok {
+		return true
+	}
+	for _, w := range h {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // first finds the first match of re in the blocks, returning the block and
 // the submatch indexes.
 func first(blocks []*block, re *regexp.Regexp) (*block, []int) {
 	for _, b := range blocks {
+		if !hinted(re, b.text) {
+			continue
+		}
 		if m := re.FindStringSubmatchIndex(b.text); m != nil {
 			return b, m
 		}
@@ -112,6 +145,9 @@ func (p *Policy) extractBasics() {
 	p.Contact.Address = p.firstFact(addressRE, 1, secContact)
 	seen := map[string]bool{}
 	for _, b := range p.blocks {
+		if !strings.ContainsAny(b.text, "@0123456789") {
+			continue
+		}
 		for _, m := range emailRE.FindAllStringIndex(b.text, -1) {
 			v := b.text[m[0]:m[1]]
 			if !seen[v] {
@@ -132,27 +168,25 @@ func (p *Policy) extractBasics() {
 	p.Retention = p.firstFact(retentionRE, 0, secStorage)
 	p.Storage = p.firstFact(storageRE, 0, secStorage, secTransfer)
 	p.CrossBorder = CrossBorderNotStated
-	if f := p.firstFact(transferSentenceRE, 0, secTransfer, secStorage); f != nil {
-		// Look at every sentence that mentions abroad: a declared
-		// transfer wins over a denial elsewhere.
-		for _, b := range p.blocks {
-			for _, m := range transferSentenceRE.FindAllStringIndex(b.text, -1) {
-				s := sentence(b.text, m[0])
-				switch {
-				case noTransferRE.MatchString(s):
-					if p.CrossBorder == CrossBorderNotStated {
-						p.CrossBorder, p.CrossBorderQuote = CrossBorderNo, factAt(b, "", m[0])
-					}
-				case transferRE.MatchString(s):
-					if p.CrossBorder != CrossBorderTransfer {
-						p.CrossBorder, p.CrossBorderQuote = CrossBorderTransfer, factAt(b, "", m[0])
-					}
+	// Look at every sentence that mentions abroad: a declared transfer
+	// wins over a denial elsewhere.
+	for _, b := range p.blocks {
+		for _, at := range findWords(b.text, abroadWords) {
+			s := sentence(b.text, at)
+			switch {
+			case noTransferRE.MatchString(s):
+				if p.CrossBorder == CrossBorderNotStated {
+					p.CrossBorder, p.CrossBorderQuote = CrossBorderNo, factAt(b, "", at)
+				}
+			case transferRE.MatchString(s):
+				if p.CrossBorder != CrossBorderTransfer {
+					p.CrossBorder, p.CrossBorderQuote = CrossBorderTransfer, factAt(b, "", at)
 				}
 			}
 		}
-		if p.CrossBorderQuote != nil {
-			p.CrossBorderQuote.Value = p.CrossBorder
-		}
+	}
+	if p.CrossBorderQuote != nil {
+		p.CrossBorderQuote.Value = p.CrossBorder
 	}
 
 	p.extractRights()
@@ -208,7 +242,25 @@ func (p *Policy) extractBasics() {
 // abroadPlaces are words for destinations outside mainland China.
 const abroadPlaces = `境外|海外|国外|新加坡|美国|日本|韩国|欧盟|欧洲|英国|德国|法国|印度|香港|澳门|台湾|俄罗斯|澳大利亚|加拿大`
 
-var transferSentenceRE = regexp.MustCompile(abroadPlaces + `|出境|跨境`)
+var abroadWords = strings.Split(abroadPlaces+"|出境|跨境", "|")
+
+// findWords returns the offsets where any of the words occur in text, in
+// order; a later word starting inside an earlier match is skipped.
+func findWords(text string, words []string) []int {
+	var at []int
+	for _, w := range words {
+		for i := 0; ; {
+			j := strings.Index(text[i:], w)
+			if j < 0 {
+				break
+			}
+			at = append(at, i+j)
+			i += j + len(w)
+		}
+	}
+	sort.Ints(at)
+	return at
+}
 
 func channels(text string) string {
 	var ch []string
@@ -232,6 +284,9 @@ func channels(text string) string {
 
 func (p *Policy) extractDates() {
 	for _, b := range p.blocks {
+		if !strings.ContainsAny(b.text, "0123456789") {
+			continue
+		}
 		for _, m := range dateRE.FindAllStringSubmatchIndex(b.text, -1) {
 			label := ""
 			if lm := dateLabelRE.FindStringSubmatch(b.text[max(0, m[0]-40):m[0]]); lm != nil {

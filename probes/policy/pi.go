@@ -248,8 +248,13 @@ func (p *Policy) extractPermissions() {
 		if !piSections[b.sec] {
 			continue
 		}
-		for _, m := range permNameRE.FindAllStringSubmatch(b.text, -1) {
-			add(m[1])
+		if hasUpperRun(b.text) {
+			for _, m := range permNameRE.FindAllStringSubmatch(b.text, -1) {
+				add(m[1])
+			}
+		}
+		if !strings.Contains(b.text, "权限") {
+			continue
 		}
 		for _, m := range permChineseRE.FindAllStringSubmatchIndex(b.text, -1) {
 			s := sentence(b.text, m[0])
@@ -269,6 +274,23 @@ func numbered(text string) bool {
 	for _, re := range numberingRE[1:] {
 		if re.MatchString(text) {
 			return true
+		}
+	}
+	return false
+}
+
+// hasUpperRun reports whether s has four upper-case ASCII letters in a row,
+// the least a permission name has.
+func hasUpperRun(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c == '_' {
+			n++
+			if n >= 4 {
+				return true
+			}
+		} else {
+			n = 0
 		}
 	}
 	return false

@@ -183,6 +183,7 @@ type sdkToken struct {
 
 type sdkEntry struct {
 	sdk     *kb.SDK
+	name    string // squeezed name
 	tokens  []sdkToken
 	company string // squeezed company without its parenthesised part
 }
@@ -206,7 +207,7 @@ func sdkEntries() []sdkEntry {
 		all := kb.Index().SDKs()
 		for i := range all {
 			s := &all[i]
-			e := sdkEntry{sdk: s}
+			e := sdkEntry{sdk: s, name: squeeze(s.Name)}
 			co := s.Company
 			if i := strings.IndexAny(co, "（("); i > 0 {
 				co = co[:i]
@@ -239,7 +240,8 @@ func sdkEntries() []sdkEntry {
 // resolveSDK finds the kb SDK id a listed name (and company) refers to,
 // "" when none or several match equally well.
 func resolveSDK(name, company string) string {
-	n := strings.ReplaceAll(squeeze(name), "sdk", "")
+	sq := squeeze(name)
+	n := strings.ReplaceAll(sq, "sdk", "")
 	c := squeeze(company)
 	if utf8.RuneCountInString(n) < 2 {
 		return ""
@@ -247,7 +249,7 @@ func resolveSDK(name, company string) string {
 	best, bestID, tie := 0, "", false
 	for _, e := range sdkEntries() {
 		score := 0
-		if squeeze(e.sdk.Name) == squeeze(name) {
+		if e.name == sq {
 			score = 1000
 		}
 		for _, t := range e.tokens {
