@@ -78,11 +78,9 @@ func (p *Policy) extractPI() {
 		// Drop declarations in negated sentences ("我们不会收集您的通讯录").
 		kept := matches[:0]
 		for _, m := range matches {
-			s := sentence(b.text, m.start)
-			if i := strings.Index(b.text, s); i >= 0 && m.start >= i {
-				if neg := negatedRE.FindStringIndex(s); neg != nil && neg[0] < m.start-i {
-					continue
-				}
+			ss, _ := sentenceBounds(b.text, m.start)
+			if neg := negatedRE.FindStringIndex(b.text[ss:m.start]); neg != nil {
+				continue
 			}
 			kept = append(kept, m)
 		}
@@ -199,10 +197,9 @@ func vagueAt(text string, ms []piMatch) int {
 		}
 	}
 	for _, loc := range vagueRE.FindAllStringIndex(text, -1) {
-		s := sentence(text, loc[0])
-		si := strings.Index(text, s)
+		ss, se := sentenceBounds(text, loc[0])
 		for _, m := range ms {
-			if si >= 0 && m.start >= si && m.start < si+len(s) {
+			if m.start >= ss && m.start < se {
 				return loc[0]
 			}
 		}

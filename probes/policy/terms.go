@@ -151,12 +151,19 @@ func findPI(text string) []piMatch {
 	gap = append(gap, true)
 	pos = append(pos, len(text))
 	var out []piMatch
+	lastEnd := 0
 	for _, x := range m.ac.FindAll(string(sq)) {
+		s, e := x.Start(), x.End()
+		// The matcher may report a match inside the previous one; keep
+		// the leftmost-longest only.
+		if s < lastEnd {
+			continue
+		}
+		lastEnd = e
 		typ := m.types[x.Pattern()]
 		if typ == "" {
 			continue
 		}
-		s, e := x.Start(), x.End()
 		// ASCII terms must not sit inside a longer ASCII word ("Mac"
 		// in "Macbook", "IMEI" in "IMEISV" is fine as a prefix only
 		// when followed by a non-letter).
