@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ceping/ceping/evidence"
 	"github.com/ceping/ceping/kb"
 	"github.com/ceping/ceping/probes/policy"
+	"github.com/ceping/ceping/session"
 	"github.com/ceping/ceping/units/auto"
 )
 
@@ -248,11 +251,81 @@ func wrapWidth(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// policyFromSession and storePolicy wait for the session store (session/).
+// policyFromSession picks the privacy policy among a session's captured
+// responses: a successful text response whose URL contains urlContains; of
+// several, the largest that parses.
 func policyFromSession(dir, urlContains string) (*policy.Policy, error) {
-	return nil, fmt.Errorf("policy --session %s: reading captured flows is not available in this build; save the policy page and pass it as FILE", dir)
+	st, err := session.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	type cand struct {
+		name string
+		body []byte
+	}
+	var cands []cand
+	flows := 0
+	needle := strings.ToLower(urlContains)
+	err = st.ForEachFlow(true, func(f *evidence.Flow) error {
+		flows++
+		if f.Status < 200 || f.Status >= 300 || !strings.Contains(strings.ToLower(f.URL), needle) {
+			return nil
+		}
+		body := f.RespBody.Bytes()
+		if len(body) == 0 {
+			return nil
+		}
+		ct := ""
+		for _, h := range f.RespHeaders {
+			if strings.EqualFold(h.Name, "Content-Type") {
+				ct = strings.ToLower(h.Value)
+			}
+		}
+		if ct != "" && !strings.Contains(ct, "html") && !strings.Contains(ct, "text") {
+			return nil
+		}
+		cands = append(cands, cand{fmt.Sprintf("%s flow %d %s", dir, f.ID, urlWithoutQuery(f.URL)), body})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("policy --session %s: none of the %d captured flows is a successful text/HTML response whose URL contains %q; use --url-contains or pass the policy as FILE", dir, flows, urlContains)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return len(cands[i].body) > len(cands[j].body) })
+	var firstErr error
+	for _, c := range cands {
+		p, err := policy.Parse(c.body, c.name)
+		if err == nil {
+			log.Infof("policy from %s (%d candidate responses)", c.name, len(cands))
+			return p, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
 }
 
+// urlWithoutQuery drops the query and fragment, which may carry PI.
+func urlWithoutQuery(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// storePolicy keeps the analysis in the session under "policy".
 func storePolicy(dir string, p *policy.Policy) error {
-	return fmt.Errorf("policy --session %s: storing the analysis is not available in this build", dir)
+	st, err := session.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := st.PutJSON("policy", p); err != nil {
+		st.Close()
+		return err
+	}
+	return st.Close()
 }

@@ -7,9 +7,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ceping/ceping/evidence"
 	"github.com/ceping/ceping/internal/testutil"
 	"github.com/ceping/ceping/probes/policy"
+	"github.com/ceping/ceping/session"
 )
 
 // TestPolicyCLIJSON runs the real binary on the demo policy and checks the
@@ -110,5 +113,70 @@ func TestAutoPolicy(t *testing.T) {
 	}
 	if !a.DeclaresSDK("jpush", "极光推送 JPush", "") || a.DeclaresSDK("umeng-push", "友盟推送 U-Push", "友盟同欣（北京）科技有限公司") {
 		t.Error("DeclaresSDK: want jpush declared, umeng-push not")
+	}
+}
+
+// TestPolicyCLISession captures the policy page in a real session store,
+// lets the command pick it among other flows, and reads the stored analysis
+// back.
+func TestPolicyCLISession(t *testing.T) {
+	html, err := os.ReadFile(testutil.Path("fixtures", "policies", "good-shop.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "sess")
+	st, err := session.Create(dir, session.Meta{App: "com.haowu.shop", Created: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ctHTML := []evidence.Header{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+	flows := []*evidence.Flow{
+		{Source: evidence.SourceProxy, Start: now, Method: "GET", URL: "https://api.haowu.example/v1/feed?imei=860000000000001", Host: "api.haowu.example",
+			Scheme: "https", Status: 200, RespHeaders: []evidence.Header{{Name: "Content-Type", Value: "application/json"}}, RespBody: evidence.Body{Size: 2, Raw: []byte("{}")}},
+		{Source: evidence.SourceProxy, Start: now.Add(time.Second), Method: "GET", URL: "https://m.haowu.example/privacy-policy.html?uid=13800138000", Host: "m.haowu.example",
+			Scheme: "https", Status: 200, RespHeaders: ctHTML, RespBody: evidence.Body{Size: int64(len(html)), Raw: html}},
+		{Source: evidence.SourceProxy, Start: now.Add(2 * time.Second), Method: "GET", URL: "https://m.haowu.example/privacy-404", Host: "m.haowu.example",
+			Scheme: "https", Status: 404, RespHeaders: ctHTML, RespBody: evidence.Body{Size: 9, Raw: []byte("not found")}},
+	}
+	if err := st.AddFlows(flows); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	stdout, stderr, code := runCeping(t, "policy", "--session", dir, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got policy.Policy
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(got.Source, "https://m.haowu.example/privacy-policy.html") || strings.Contains(stdout+stderr, "13800138000") {
+		t.Errorf("source = %q (the query, which may hold PI, must be dropped)", got.Source)
+	}
+	if len(got.Functions) != 7 || len(got.SDKs) != 4 || got.Operator.Value != "杭州好物优选网络科技有限公司" {
+		t.Errorf("functions %d, sdks %d, operator %+v", len(got.Functions), len(got.SDKs), got.Operator)
+	}
+
+	st, err = session.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var stored policy.Policy
+	ok, err := st.GetJSON("policy", &stored)
+	if err != nil || !ok {
+		t.Fatalf("GetJSON(policy) = %v, %v", ok, err)
+	}
+	if !reflect.DeepEqual(stored.Functions, got.Functions) || !reflect.DeepEqual(stored.Checks, got.Checks) {
+		t.Error("stored analysis differs from the printed one")
+	}
+
+	_, stderr, code = runCeping(t, "policy", "--session", dir, "--url-contains", "terms-of-service")
+	if code != 1 || !strings.Contains(stderr, `none of the 3 captured flows`) {
+		t.Errorf("no match: exit %d, %q", code, stderr)
 	}
 }
