@@ -14,7 +14,6 @@ import (
 	"github.com/ceping/ceping/kb"
 	"github.com/ceping/ceping/probes/policy"
 	"github.com/ceping/ceping/session"
-	"github.com/ceping/ceping/units/auto"
 )
 
 var (
@@ -84,19 +83,6 @@ func runPolicy(cmd *cobra.Command, args []string) error {
 		return enc.Encode(p)
 	}
 	return writePolicyTables(out, p)
-}
-
-// autoPolicy turns the analysis into what the automatic step evaluators
-// take.
-func autoPolicy(p *policy.Policy) *auto.Policy {
-	var sdks []string
-	for _, s := range p.SDKs {
-		sdks = append(sdks, s.Name)
-	}
-	return &auto.Policy{
-		Source: p.Source, PITypes: p.PITypes, Permissions: p.Permissions,
-		DeclaresSDK: p.NamesSDK, SDKs: sdks,
-	}
 }
 
 var resultNames = map[string]string{policy.Pass: "符合", policy.Fail: "不符合", policy.Unknown: "待确认"}

@@ -95,27 +95,6 @@ func TestPolicyCLIErrors(t *testing.T) {
 	}
 }
 
-// TestAutoPolicy: the evaluators' view keeps the declarations and answers
-// SDK questions by kb id and by name.
-func TestAutoPolicy(t *testing.T) {
-	path := testutil.Path("fixtures", "policies", "good-shop.html")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := policy.Parse(data, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := autoPolicy(p)
-	if !reflect.DeepEqual(a.PITypes, p.PITypes) || !reflect.DeepEqual(a.Permissions, p.Permissions) || len(a.SDKs) != 4 {
-		t.Errorf("auto policy = %+v", a)
-	}
-	if !a.DeclaresSDK("jpush", "极光推送 JPush", "") || a.DeclaresSDK("umeng-push", "友盟推送 U-Push", "友盟同欣（北京）科技有限公司") {
-		t.Error("DeclaresSDK: want jpush declared, umeng-push not")
-	}
-}
-
 // TestPolicyCLISession captures the policy page in a real session store,
 // lets the command pick it among other flows, and reads the stored analysis
 // back.
