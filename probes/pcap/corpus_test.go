@@ -200,7 +200,9 @@ func compareBytes(t *testing.T, bin, file string, res *Result) {
 
 func compareSNI(t *testing.T, bin, file string, res *Result) {
 	want := map[string]bool{}
-	lines := tshark(t, bin, file, "-Y", "tls.handshake.type==1 && tcp", "-T", "fields", "-E", "separator=/t",
+	// Out-of-order reassembly is off by default in tshark; ours always
+	// reassembles, so turn it on for a like-for-like comparison.
+	lines := tshark(t, bin, file, "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "tls.handshake.type==1 && tcp", "-T", "fields", "-E", "separator=/t",
 		"-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
 		"-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str")
 	for _, l := range lines {
