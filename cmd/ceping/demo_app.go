@@ -190,3 +190,8 @@ func (d *demoScript) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

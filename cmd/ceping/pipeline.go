@@ -120,8 +120,12 @@ func autoFrequency(r *pi.Result) []auto.Frequency {
 		out = append(out, auto.Frequency{
 			PIType: f.PIType, Host: f.Host, Phase: f.Phase, Count: f.Count,
 			Median:    time.Duration(f.MedInterval * float64(time.Second)),
-			Reference: f.Reference, Exceeded: f.Flag,
-			NoTrigger: f.Untriggered > 0 && f.Untriggered == f.Count,
+			Reference: firstNonEmptyStr(f.Reference, f.FlagReason),
+			// pi flags by type (appendix D): location above its reference
+			// rate, trigger-only types (contacts, app list…) outside a
+			// feature window. Other types are never flagged for frequency.
+			Exceeded:  f.Flag && !strings.Contains(f.FlagReason, "无用户触发"),
+			NoTrigger: f.Flag && strings.Contains(f.FlagReason, "无用户触发"),
 			FlowIDs:   flows[key{f.PIType, f.Host, f.Phase}],
 		})
 	}
@@ -331,4 +335,13 @@ func appendUnique(s []string, v string) []string {
 		}
 	}
 	return append(s, v)
+}
+
+func firstNonEmptyStr(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
