@@ -136,8 +136,10 @@ func TestCLIRunSession(t *testing.T) {
 			Units []struct{ ID, Verdict string } `json:"units"`
 		} `json:"judgement"`
 		Evidence struct {
-			PIBeforeConsent []struct{ PIType string `json:"pi_type"` } `json:"pi_before_consent"`
-			CrossBorder     []struct{ Host string }                   `json:"cross_border"`
+			PIBeforeConsent []struct {
+				PIType string `json:"pi_type"`
+			} `json:"pi_before_consent"`
+			CrossBorder []struct{ Host string } `json:"cross_border"`
 		} `json:"evidence"`
 	}
 	data, err := os.ReadFile(filepath.Join(out, "report.json"))
