@@ -20,7 +20,7 @@ func TestPolicyFactsFeedEvaluators(t *testing.T) {
 	}
 	app := &evidence.App{Platform: "android", Package: "cn.ceping.fixture.leaky", TargetSDK: 22, Permissions: []evidence.Permission{
 		{Name: "android.permission.ACCESS_FINE_LOCATION", PITypes: []string{"location"}, Sensitive: true},
-		{Name: "android.permission.READ_CONTACTS", PITypes: []string{"contacts"}, Sensitive: true},
+		{Name: "android.permission.READ_SMS", PITypes: []string{"sms"}, Sensitive: true},
 	}}
 	res, err := runPipeline(&evidenceSet{App: app, Policy: policyFacts(p)}, pipelineOptions{Now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)})
 	if err != nil {
@@ -43,7 +43,7 @@ func TestPolicyFactsFeedEvaluators(t *testing.T) {
 	check("PIC-08.1", units.Yes, "22")
 	check("RPI-01.1", units.Yes, "我的-设置-个人信息")
 	check("RPI-23.3", units.Yes, "")
-	check("PIC-05.2", units.No, "READ_CONTACTS")
+	check("PIC-05.2", units.No, "READ_SMS")
 	// With no capture, traffic evaluators stay 未知: nothing passes unseen.
 	check("PIC-12.1", units.Unknown, "")
 	check("EPI-38.3", units.Unknown, "")

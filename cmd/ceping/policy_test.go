@@ -39,7 +39,7 @@ func TestPolicyCLIJSON(t *testing.T) {
 		!reflect.DeepEqual(got.SDKs, want.SDKs) || !reflect.DeepEqual(got.Checks, want.Checks) || !reflect.DeepEqual(got.Rights, want.Rights) {
 		t.Errorf("CLI JSON differs from Parse")
 	}
-	if len(got.Functions) != 4 || got.SDKs[0].ID != "umeng-analytics" || got.Operator.Value != "泄漏演示科技有限公司" {
+	if len(got.Functions) != 6 || len(got.SDKs) != 1 || got.SDKs[0].ID != "amap-map" || got.Operator.Value != "泄漏演示科技有限公司" {
 		t.Errorf("functions %d, sdk %+v, operator %+v", len(got.Functions), got.SDKs, got.Operator)
 	}
 	// snake_case keys, as documented.

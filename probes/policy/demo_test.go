@@ -71,11 +71,13 @@ func TestDemoPolicy(t *testing.T) {
 		t.Error("external dispute channel (网信、公安、市场监管) not found")
 	}
 	eq(t, "children", value(p.Children), "未成年人保护")
-	eq(t, "sharing", p.Sharing, (*Fact)(nil))
+	if p.Sharing == nil || p.Sharing.Line != 34 {
+		t.Errorf("sharing = %+v, want the statement on line 34", p.Sharing)
+	}
 	hows := map[string]string{}
 	for _, r := range p.Rights {
 		hows[r.Key] = r.How
-		if r.Line != 33 || r.Section != "泄漏演示 App 隐私政策 > 您的权利" {
+		if r.Line != 43 || r.Section != "泄漏演示 App 隐私政策 > 您的权利" {
 			t.Errorf("right %s located at %v", r.Key, r.Loc)
 		}
 	}
@@ -95,11 +97,15 @@ func TestDemoPolicy(t *testing.T) {
 		"注册与登录":     {"phone_number"},
 		"实名认证":      {"id_card", "name"},
 		"附近门店":      {"location"},
-		"安全保障与统计分析": {"android_id", "device_info", "imei"},
+		"安全保障与统计分析": {"android_id", "device_info", "imei", "oaid"},
+		"好友推荐":      {"contacts"},
+		"扫一扫":       {"camera"},
 	})
-	eq(t, "pi types", p.PITypes, []string{"android_id", "device_info", "id_card", "imei", "location", "mac", "name", "oaid", "phone_number"})
-	eq(t, "permissions", p.Permissions, []string{"android.permission.ACCESS_COARSE_LOCATION", "android.permission.ACCESS_FINE_LOCATION"})
+	eq(t, "pi types", p.PITypes, []string{"android_id", "camera", "contacts", "device_info", "id_card", "imei", "location", "name", "oaid", "phone_number"})
+	eq(t, "permissions", p.Permissions, []string{"android.permission.ACCESS_COARSE_LOCATION", "android.permission.ACCESS_FINE_LOCATION",
+		"android.permission.CAMERA", "android.permission.READ_CONTACTS", "android.permission.READ_PHONE_STATE"})
 	eq(t, "sensitive", p.Sensitive, []SensitiveMention{
+		{PIType: "contacts", Highlighted: true, Loc: Loc{Line: 23, Offset: 1603, Section: "泄漏演示 App 隐私政策 > 我们如何收集和使用您的个人信息 > 好友推荐"}},
 		{PIType: "id_card", Highlighted: true, Loc: Loc{Line: 17, Offset: 884, Section: "泄漏演示 App 隐私政策 > 我们如何收集和使用您的个人信息 > 实名认证"}},
 		{PIType: "location", Highlighted: true, Loc: Loc{Line: 19, Offset: 1050, Section: "泄漏演示 App 隐私政策 > 我们如何收集和使用您的个人信息 > 附近门店"}},
 	})
@@ -107,21 +113,23 @@ func TestDemoPolicy(t *testing.T) {
 		t.Fatalf("SDKs = %+v, want the one table row", p.SDKs)
 	}
 	s := p.SDKs[0]
-	eq(t, "sdk", [4]string{s.Name, s.Company, s.Purpose, s.ID}, [4]string{"友盟统计 SDK", "友盟同欣（北京）科技有限公司", "统计分析", "umeng-analytics"})
-	eq(t, "sdk pi", s.PITypes, []string{"android_id", "imei", "mac", "oaid"})
-	eq(t, "sdk line", s.Line, 26)
-	if !p.DeclaresSDK("umeng-analytics") || p.DeclaresSDK("jpush") || !p.NamesSDK("", "友盟统计 SDK", "") {
-		t.Error("DeclaresSDK: want umeng-analytics declared, jpush not")
+	eq(t, "sdk", [4]string{s.Name, s.Company, s.Purpose, s.ID}, [4]string{"高德地图 SDK", "高德软件有限公司", "附近门店定位与地图展示", "amap-map"})
+	eq(t, "sdk pi", s.PITypes, []string{"device_info", "location"})
+	eq(t, "sdk line", s.Line, 30)
+	// The demo app embeds an Umeng SDK and talks to AppsFlyer; the policy
+	// names neither (PIC-28, EPI-08).
+	if !p.DeclaresSDK("amap-map") || p.DeclaresSDK("umeng-common") || p.DeclaresSDK("umeng-analytics") || p.DeclaresSDK("appsflyer") ||
+		p.NamesSDK("umeng-common", "友盟+ 基础组件", "友盟同欣（北京）科技有限公司") {
+		t.Error("DeclaresSDK: want amap-map declared, umeng and appsflyer not")
 	}
 
-	// The demo has no sharing rules and no security-measures statement;
-	// everything else 5.5 a) asks for is there.
+	// The demo policy's text is complete; what it gets wrong is what the
+	// app does (traffic, package), which the evaluators compare with it.
 	eq(t, "checks", checkResults(p), map[string][]string{
 		Pass: {CheckOperator, CheckContact, CheckUpdated, CheckFunctions, CheckNotVague, CheckSensitive, CheckPurposes,
-			CheckPermissions, CheckSDKList, CheckStorage, CheckRetention, CheckCrossBorder,
+			CheckPermissions, CheckSDKList, CheckSharing, CheckStorage, CheckRetention, CheckCrossBorder, CheckSecurity,
 			"right_access", "right_correct", "right_delete", "right_close_account", "right_withdraw", "right_copy",
 			CheckReplyTime, CheckComplaint, CheckExternal, CheckChildren, CheckChinese},
-		Fail: {CheckSharing, CheckSecurity},
 	})
 }
 
@@ -132,4 +140,23 @@ func checkResults(p *Policy) map[string][]string {
 		out[c.Result] = append(out[c.Result], c.ID)
 	}
 	return out
+}
+
+// TestSDKTableDataRowNotHeader: a data row whose cells all look like header
+// labels ("高德地图 SDK" | "…公司" | "…信息") is data, not a new header.
+func TestSDKTableDataRowNotHeader(t *testing.T) {
+	doc := `<h2>第三方 SDK</h2><table>
+<tr><th>SDK 名称</th><th>提供方</th><th>使用目的</th><th>收集的个人信息</th></tr>
+<tr><td>高德地图 SDK</td><td>高德软件有限公司</td><td>附近门店定位与地图展示</td><td>精确位置信息、设备型号</td></tr>
+<tr><td>友盟统计 SDK</td><td>友盟同欣（北京）科技有限公司</td><td>统计分析</td><td>设备信息</td></tr>
+</table>`
+	p, err := Parse([]byte(doc), "t.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range p.SDKs {
+		ids = append(ids, s.ID)
+	}
+	eq(t, "sdk ids", ids, []string{"amap-map", "umeng-analytics"})
 }

@@ -147,11 +147,19 @@ func headerColumns(cells []string) map[string]int {
 	if len(c) < 2 {
 		return nil
 	}
-	if _, ok := c["name"]; !ok {
+	i, ok := c["name"]
+	if !ok {
+		return nil
+	}
+	// A data row can look like a header ("高德地图 SDK" | "高德软件有限公司" |
+	// "…信息"): a header's name cell is a label, not an SDK's name.
+	if !hdrNameLabelRE.MatchString(strings.TrimSpace(cells[i])) {
 		return nil
 	}
 	return c
 }
+
+var hdrNameLabelRE = regexp.MustCompile(`(?i)名称|^(第三方\s*)?(SDK|插件)$|^第三方$|^插件`)
 
 func setOnce(m map[string]int, k string, v int) {
 	if _, ok := m[k]; !ok {
