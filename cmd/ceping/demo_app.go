@@ -43,7 +43,7 @@ var demoHosts = []demoHost{
 	{"api.leaky.example.cn", "106.11.248.1", true},    // first party, CN
 	{"log.leaky.example.cn", "140.205.60.46", false},  // first party, CN, cleartext
 	{"t.appsflyer.com", "52.0.0.10", true},            // AppsFlyer (attribution), US
-	{"alog.umeng.com", "223.5.5.5", true},             // Umeng analytics, CN
+	{"ulogs.umeng.com", "223.5.5.5", true},            // Umeng (embedded SDK), CN
 	{"static.leaky-cdn.com.hk", "203.198.7.66", true}, // CDN, HK: no PI
 }
 
@@ -149,7 +149,7 @@ func (d *demoScript) Run(ctx context.Context) error {
 		},
 		// Analytics SDK in China, declared in the policy.
 		func() error {
-			return d.do(ctx, "POST", d.url("alog.umeng.com", "/app_logs"), "application/x-www-form-urlencoded",
+			return d.do(ctx, "POST", d.url("ulogs.umeng.com", "/unify_logs"), "application/x-www-form-urlencoded",
 				url.Values{"oaid": {demoDevice.OAID}, "appkey": {"5f1e0demo"}, "ev": {"launch"}}.Encode())
 		},
 		// Real-name verification over cleartext HTTP.
