@@ -78,13 +78,13 @@ func TestLeakyComponents(t *testing.T) {
 	}
 	p := "cn.ceping.fixture.leaky."
 	want := map[string]string{
-		p + "MainActivity":     "activity/exported", // implicit: has intent filters
-		p + "SettingsActivity": "activity/private",  // implicit: no filter
-		p + "ShareActivity":    "activity/private",  // explicit false beats its filter
-		p + "BootReceiver":     "receiver/exported", // implicit: BOOT_COMPLETED filter
-		p + "SyncService":      "service/exported",  // explicit
-		p + "UploadJob":        "service/private",
-		p + "DataProvider":     "provider/private", // targetSdk 22 >= 17
+		p + "MainActivity":                         "activity/exported", // implicit: has intent filters
+		p + "SettingsActivity":                     "activity/private",  // implicit: no filter
+		p + "ShareActivity":                        "activity/private",  // explicit false beats its filter
+		p + "BootReceiver":                         "receiver/exported", // implicit: BOOT_COMPLETED filter
+		p + "SyncService":                          "service/exported",  // explicit
+		p + "UploadJob":                            "service/private",
+		p + "DataProvider":                         "provider/private", // targetSdk 22 >= 17
 		"com.umeng.commonsdk.statistics.UMService": "service/private",
 	}
 	if len(got) != len(want) {
