@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ceping/ceping/evidence"
@@ -176,17 +177,21 @@ func (p *Proxy) hijackConnect(req *http.Request, client net.Conn, _ *goproxy.Pro
 		meta.proto = "HTTP/1.1"
 		served = p.serveH1(tc, bufio.NewReaderSize(tc, clientBufSize), meta)
 	}
-	if served == 0 {
-		quiet := cc.read.Load() == afterHandshake
-		// a client that checks pins after the handshake closes at once
-		msg := "the TLS handshake completed but the client sent no request before closing"
-		if quiet && time.Since(hsDone) < pinnedCloseDelay {
-			msg += " (certificate pinning after the handshake?)"
-			if p.cfg.PassthroughAfterFailure {
-				p.pinned.Store(name, struct{}{})
-			}
+	if served > 0 {
+		p.intercepted.Store(name, struct{}{})
+	}
+	if served == 0 && cc.read.Load() == afterHandshake && time.Since(hsDone) < pinnedCloseDelay {
+		// A client that checks pins after the handshake (OkHttp's
+		// CertificatePinner) closes at once without a byte of HTTP. Idle
+		// connections that close later, or HTTP/2 clients that sent their
+		// preface, are not recorded. A client may also drop a spare
+		// connection this way, so the host is passed through only when no
+		// request to it was ever intercepted.
+		if _, seen := p.intercepted.Load(name); !seen && p.cfg.PassthroughAfterFailure {
+			p.pinned.Store(name, struct{}{})
 		}
-		p.recordNotIntercepted(meta, name, meta.sni, target, start, cc, msg)
+		p.recordNotIntercepted(meta, name, meta.sni, target, start, cc,
+			"the TLS handshake completed but the client closed without sending a request (certificate pinning checked after the handshake?)")
 	}
 }
 
@@ -282,7 +287,8 @@ func firstErr(errs ...error) error {
 }
 
 func isClosedErr(err error) bool {
-	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // serveH1 serves HTTP/1.1 requests read from br on conn (inside a tunnel)

@@ -129,3 +129,10 @@ func headerValues(hs []evidence.Header, name string) []string {
 	}
 	return out
 }
+
+// newPlainServer starts a plain-HTTP server and returns its address.
+func newPlainServer(t testing.TB, h http.Handler) string {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().String()
+}

@@ -110,7 +110,8 @@ type Proxy struct {
 	closed bool
 	wg     sync.WaitGroup
 
-	pinned sync.Map // host → struct{}: clients rejected our certificate
+	pinned      sync.Map // host → struct{}: clients rejected our certificate
+	intercepted sync.Map // host → struct{}: at least one request intercepted
 }
 
 // New builds a proxy from cfg. It starts the control endpoint when

@@ -269,8 +269,9 @@ func (b *wsBody) Read(p []byte) (int, error) {
 }
 
 func (b *wsBody) Write(p []byte) (int, error) {
+	// parse before forwarding, so the message is listed before the reply
+	b.x.ws.up.Write(p)
 	n, err := b.rwc.Write(p)
-	b.x.ws.up.Write(p[:n])
 	b.x.addBytes(int64(n), 0)
 	return n, err
 }
