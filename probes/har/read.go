@@ -107,7 +107,15 @@ func (p *parser) jsonErr(path string, base int64, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return p.errAt(path, base+se.Offset, fmt.Errorf("invalid JSON: %v", se))
+		// The stream decoder's offsets are not absolute: validate the whole
+		// input once to locate the offending byte.
+		off := base
+		var whole json.RawMessage
+		var ws *json.SyntaxError
+		if errors.As(json.Unmarshal(p.data, &whole), &ws) && ws.Offset > 0 {
+			off = ws.Offset - 1
+		}
+		return p.errAt(path, off, fmt.Errorf("invalid JSON: %v", se))
 	case errors.As(err, &te):
 		if te.Field != "" {
 			path += "." + te.Field
@@ -131,7 +139,10 @@ func (p *parser) parse() ([]*evidence.Flow, error) {
 		p.data = p.data[3:]
 	}
 	if err := expectDelim(dec, '{'); err != nil {
-		return nil, p.jsonErr("", dec.InputOffset(), fmt.Errorf("not a HAR file: %w", err))
+		if errors.Is(err, io.EOF) {
+			err = errors.New("empty input")
+		}
+		return nil, p.errAt("", dec.InputOffset(), fmt.Errorf("not a HAR file (want a JSON object): %v", err))
 	}
 	var flows []*evidence.Flow
 	sawLog, sawEntries := false, false
@@ -495,9 +506,9 @@ func (e *harEntry) flow() (*evidence.Flow, error) {
 	}
 	for i, m := range e.WebSocketMessages {
 		wm := evidence.WSMessage{FromApp: strings.EqualFold(string(m.Type), "send"), Data: []byte(m.Data)}
-		if m.Time.valid() {
-			sec, frac := math.Modf(m.Time.V)
-			wm.Time = time.Unix(int64(sec), int64(math.Round(frac*1e9))).In(start.Location())
+		if m.Time.valid() && m.Time.V < 1e11 {
+			// Seconds as a float carry about microsecond precision.
+			wm.Time = time.UnixMicro(int64(math.Round(m.Time.V * 1e6))).In(start.Location())
 		}
 		if m.Opcode.OK {
 			wm.Opcode = int(m.Opcode.V)
