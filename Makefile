@@ -21,7 +21,7 @@ test: vet
 
 ## demo: the main job on the bundled example, no phone needed
 demo: build
-	@bash fixtures/demo/run.sh $(BIN) $(DEMO_OUT)
+	$(BIN) demo --out $(DEMO_OUT)
 
 ## bench: benchmarks, including side-by-side runs against peer tools
 bench:

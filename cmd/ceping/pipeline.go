@@ -192,6 +192,9 @@ func reportEvidence(ev *evidenceSet, r *pi.Result) *reports.Evidence {
 		}
 	}
 	for _, c := range r.CrossBorder {
+		if c.PITypes == nil {
+			c.PITypes = []string{}
+		}
 		out.CrossBorder = append(out.CrossBorder, reports.CrossBorderRow{
 			Host: c.Host, IPs: c.IPs, Country: c.Country, PITypes: c.PITypes,
 			Flows: flowIDs[c.Host], Bytes: c.Bytes, First: c.First, Phase: strings.Join(c.Phases, "、"),

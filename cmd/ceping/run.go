@@ -20,7 +20,7 @@ import (
 	"github.com/ceping/ceping/units/auto"
 )
 
-var runOpt struct {
+type runOptions struct {
 	session string
 	answers []string
 	policy  string
@@ -30,6 +30,8 @@ var runOpt struct {
 	geoip   string
 	reveal  bool
 }
+
+var runOpt runOptions
 
 var runCmd = &cobra.Command{
 	Use:   "run --session DIR [--answers FILE]… [--policy FILE] [--device FILE] [--meta FILE] [--out DIR]",
@@ -46,7 +48,7 @@ Exit status: 0 App 符合, 2 不符合, 3 待定, 1 error.`,
 		if runOpt.session == "" {
 			return &exitError{code: exitJudgeError, msg: "run: --session DIR is required (create one with: ceping session new)"}
 		}
-		res, files, err := runSession(runOpt.session, cmd.ErrOrStderr())
+		res, files, err := runSession(runOpt.session, runOpt)
 		if err != nil {
 			return &exitError{code: exitJudgeError, msg: err.Error()}
 		}
@@ -104,7 +106,7 @@ func loadSessionEvidence(st *session.Store) (*evidenceSet, error) {
 	return ev, nil
 }
 
-func runSession(dir string, logw io.Writer) (*pipelineResult, map[string]string, error) {
+func runSession(dir string, runOpt runOptions) (*pipelineResult, map[string]string, error) {
 	st, err := session.Open(dir)
 	if err != nil {
 		return nil, nil, err
