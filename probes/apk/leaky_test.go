@@ -367,3 +367,5 @@ func TestNotAnAPK(t *testing.T) {
 		}
 	}
 }
+
+func readAll(p string) ([]byte, error) { return os.ReadFile(p) }
