@@ -25,6 +25,7 @@ const (
 var (
 	judgeAnswers []string
 	judgeJSON    bool
+	judgeSession string
 )
 
 var judgeCmd = &cobra.Command{
@@ -44,6 +45,25 @@ Exit status:
   1  error (unreadable or invalid answers file, catalog error)`,
 	Args: cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, args []string) error {
+		if judgeSession != "" {
+			o := runOpt
+			o.session, o.answers = judgeSession, judgeAnswers
+			res, _, err := runSession(judgeSession, o)
+			if err != nil {
+				return &exitError{code: exitJudgeError, msg: err.Error()}
+			}
+			j := res.Judgement
+			w := cmd.OutOrStdout()
+			if judgeJSON {
+				err = writeJSON(w, judgeOutput{Schema: JudgeSchema, Judgement: &j})
+			} else {
+				err = writeJudgeText(w, &j)
+			}
+			if err != nil {
+				return err
+			}
+			return verdictExit(j)
+		}
 		if len(judgeAnswers) == 0 {
 			return &exitError{code: exitJudgeError, msg: "judge: at least one --answers FILE is required (write one with: ceping answers template -o answers.yaml)"}
 		}
@@ -72,6 +92,7 @@ Exit status:
 
 func init() {
 	judgeCmd.Flags().StringArrayVar(&judgeAnswers, "answers", nil, "answers file (YAML; repeat for several, later files win at equal trust)")
+	judgeCmd.Flags().StringVar(&judgeSession, "session", "", "judge a session: run every evaluator on its evidence too, and write the report (as ceping run)")
 	judgeCmd.Flags().BoolVar(&judgeJSON, "json", false, "print the judgement as JSON (schema "+JudgeSchema+")")
 	rootCmd.AddCommand(judgeCmd)
 }

@@ -170,3 +170,29 @@ func TestCLIRunSession(t *testing.T) {
 		}
 	}
 }
+
+func TestCLIJudgeSession(t *testing.T) {
+	dir := scriptedSession(t)
+	stdout, stderr, code := runCeping(t, "judge", "--session", dir, "--answers", testutil.Path("fixtures", "demo", "answers.yaml"), "--json")
+	if code != exitJudgeFail {
+		t.Fatalf("exit %d, want %d\n%s", code, exitJudgeFail, stderr)
+	}
+	var out struct {
+		Schema string `json:"schema"`
+		Units  []struct{ ID, Verdict string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, u := range out.Units {
+		got[u.ID] = u.Verdict
+	}
+	// Without a policy, the evidence alone fails PIC-12 and EPI-38.
+	if out.Schema != JudgeSchema || len(got) != 157 || got["PIC-12"] != "不符合" || got["EPI-38"] != "不符合" {
+		t.Fatalf("schema %s, %d units, PIC-12 %s, EPI-38 %s", out.Schema, len(got), got["PIC-12"], got["EPI-38"])
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report", "report.html")); err != nil {
+		t.Errorf("judge --session writes the report as run does: %v", err)
+	}
+}
