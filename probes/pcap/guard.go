@@ -253,8 +253,98 @@ func (g *guard) nextBlock() error {
 			return &frameError{g.blockOff, fmt.Sprintf("simple packet length %d does not fit in its pcapng block of %d bytes", orig, length)}
 		}
 	}
+	if typ != 6 && typ != 2 && typ != 3 {
+		return g.metaBlock(typ, length, b[:hl])
+	}
 	g.out = b[:hl]
 	g.remain = int64(length) - int64(hl)
+	return nil
+}
+
+// maxMetaBlock caps the non-packet pcapng blocks (section headers,
+// interface descriptions, name resolution, statistics, secrets).
+const maxMetaBlock = 1 << 20
+
+// metaBlock reads a whole non-packet block and makes it safe for pcapgo,
+// whose option and record parsing trusts inner lengths: section headers and
+// interface descriptions must have a sound option chain (and a sane snap
+// length and timestamp resolution); name resolution, statistics and
+// decryption-secrets blocks, which ceping does not use, are retyped so that
+// pcapgo skips them whole.
+func (g *guard) metaBlock(typ, length uint32, hdr []byte) error {
+	if length > maxMetaBlock {
+		return &frameError{g.blockOff, fmt.Sprintf("absurd pcapng block length %d for block type %d (limit %d)", length, typ, maxMetaBlock)}
+	}
+	blk := make([]byte, length)
+	copy(blk, hdr)
+	if m, err := g.readRaw(blk[len(hdr):]); err != nil {
+		if m == 0 && err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return &frameError{g.blockOff, fmt.Sprintf("file ends inside a pcapng block (%d bytes missing)", int(length)-len(hdr)-m)}
+	}
+	put := func(off int, v uint32) {
+		if g.big {
+			binary.BigEndian.PutUint32(blk[off:], v)
+		} else {
+			binary.LittleEndian.PutUint32(blk[off:], v)
+		}
+	}
+	switch typ {
+	case 0x0a0d0d0a:
+		if err := g.checkOptions(blk, 24, false); err != nil {
+			return err
+		}
+	case 1:
+		if snap := g.u32(blk[12:16]); snap > maxPacketLen {
+			// pcapgo sizes its packet buffer by the snap length.
+			put(12, maxPacketLen)
+		}
+		if err := g.checkOptions(blk, 16, true); err != nil {
+			return err
+		}
+	default:
+		put(0, 0x40000bad) // a local-use block type pcapgo skips by its length
+	}
+	g.out = blk
+	g.remain = 0
+	return nil
+}
+
+// checkOptions walks the option chain of a block from off to the trailing
+// length field.
+func (g *guard) checkOptions(blk []byte, off int, iface bool) error {
+	end := len(blk) - 4
+	u16 := func(b []byte) int {
+		if g.big {
+			return int(binary.BigEndian.Uint16(b))
+		}
+		return int(binary.LittleEndian.Uint16(b))
+	}
+	for off < end {
+		if off+4 > end {
+			return &frameError{g.blockOff, "pcapng option header runs past its block"}
+		}
+		code, n := u16(blk[off:]), u16(blk[off+2:])
+		if code == 0 {
+			return nil
+		}
+		padded := (n + 3) &^ 3
+		if off+4+padded > end {
+			return &frameError{g.blockOff, fmt.Sprintf("pcapng option %d of length %d runs past its block", code, n)}
+		}
+		if iface && code == 9 { // if_tsresol
+			if n != 1 {
+				// pcapgo would reuse a stale value for an empty option.
+				return &frameError{g.blockOff, fmt.Sprintf("interface timestamp resolution option has length %d, not 1", n)}
+			}
+			v := blk[off+4]
+			if (v&0x80 != 0 && v&0x7f > 62) || (v&0x80 == 0 && v > 18) {
+				return &frameError{g.blockOff, fmt.Sprintf("impossible interface timestamp resolution 0x%02x", v)}
+			}
+		}
+		off += 4 + padded
+	}
 	return nil
 }
 

@@ -45,6 +45,9 @@ type Result struct {
 	Partial bool
 }
 
+// repanic lets tests see the stack of a recovered panic.
+var repanic = false
+
 // ReadFile imports the capture at path (pcap or pcapng, optionally gzipped).
 func ReadFile(path string) (*Result, error) {
 	f, err := os.Open(path)
@@ -64,7 +67,10 @@ func Read(r io.Reader, name string) (res *Result, err error) {
 		// pcapgo has corner cases that panic on hostile files; a damaged
 		// capture must be an error, never a crash.
 		if p := recover(); p != nil {
-			res, err = nil, fmt.Errorf("pcap: %s: malformed capture (packet %d): %v", name, in.n+1, p)
+			if repanic {
+				panic(p)
+			}
+			res, err = nil, fmt.Errorf("pcap: %s: malformed capture at packet %d (reader panic: %v)", name, in.n+1, p)
 		}
 	}()
 	src, err := open(r, name)

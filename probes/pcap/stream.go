@@ -131,7 +131,7 @@ func (s *stream) Accept(_ *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPF
 }
 
 // ReassembledSG implements reassembly.Stream.
-func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.AssemblerContext) {
+func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	dir, _, _, skip := sg.Info()
 	h := &s.a
 	if dir == reassembly.TCPDirServerToClient {
@@ -149,8 +149,30 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 		return
 	}
 	data := sg.Fetch(n)
-	ts := sg.CaptureInfo(0).Timestamp
-	s.feed(h, data, ts, sg.CaptureInfo(n-1).Timestamp)
+	// The time of the packet being assembled, else of this half's last data.
+	var fallback time.Time
+	if ac != nil {
+		fallback = ac.GetCaptureInfo().Timestamp
+	} else if len(h.marks) > 0 {
+		fallback = h.marks[len(h.marks)-1].ts
+	}
+	s.feed(h, data, sgTime(sg, 0, fallback), sgTime(sg, n-1, fallback))
+}
+
+// sgTime returns the capture time of the byte at off. gopacket's
+// ScatterGather.CaptureInfo dereferences a nil context for the second and
+// later pages of a large out-of-order segment; such bytes get fallback.
+func sgTime(sg reassembly.ScatterGather, off int, fallback time.Time) (ts time.Time) {
+	defer func() {
+		if recover() != nil {
+			ts = fallback
+		}
+	}()
+	ts = sg.CaptureInfo(off).Timestamp
+	if ts.IsZero() {
+		ts = fallback
+	}
+	return ts
 }
 
 // feed adds in-order bytes to a half-stream and advances its sniffing.
