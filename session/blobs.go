@@ -46,39 +46,55 @@ func (bs *blobStore) path(ref string) string {
 	return filepath.Join(bs.dir, ref[:2], ref)
 }
 
-// put stores b durably (file and folder synced) and returns its reference.
-func (bs *blobStore) put(b []byte) (string, error) {
-	ref := RefOf(b)
+// put stores b and returns its reference and, when the file is new, its
+// path. The file is not synced here: the caller syncs all the files it
+// created at once (blobStore.sync) before writing rows that point at them.
+func (bs *blobStore) put(b []byte) (ref, newPath string, err error) {
+	ref = RefOf(b)
 	p := bs.path(ref)
 	if st, err := os.Stat(p); err == nil && st.Size() == int64(len(b)) {
-		return ref, nil
+		return ref, "", nil
 	}
 	shard := filepath.Dir(p)
-	if err := os.MkdirAll(shard, 0o755); err != nil {
-		return "", fmt.Errorf("session: blob %s: %w", ref, err)
+	if _, err := os.Stat(shard); err != nil {
+		if err := os.MkdirAll(shard, 0o755); err != nil {
+			return "", "", fmt.Errorf("session: blob %s: %w", ref, err)
+		}
+		// The new shard folder's entry in blobs/ must be synced too.
+		if err := syncFile(bs.dir); err != nil {
+			return "", "", err
+		}
 	}
 	tmp, err := os.CreateTemp(shard, ".tmp-*")
 	if err != nil {
-		return "", fmt.Errorf("session: blob %s: %w", ref, err)
+		return "", "", fmt.Errorf("session: blob %s: %w", ref, err)
 	}
 	_, werr := tmp.Write(b)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return "", fmt.Errorf("session: blob %s: %w", ref, err)
+		return "", "", fmt.Errorf("session: blob %s: %w", ref, err)
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		os.Remove(tmp.Name())
-		return "", fmt.Errorf("session: blob %s: %w", ref, err)
+		return "", "", fmt.Errorf("session: blob %s: %w", ref, err)
 	}
-	if d, err := os.Open(shard); err == nil {
-		_ = d.Sync()
-		d.Close()
+	return ref, p, nil
+}
+
+func syncFile(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
 	}
-	return ref, nil
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("session: sync %s: %w", p, err)
+	}
+	return nil
 }
 
 // get reads a blob and checks its content against its address.
@@ -101,7 +117,11 @@ func (s *Store) Blob(ref string) ([]byte, error) {
 	return s.blobs.get(ref)
 }
 
-// PutBlob stores b in the blob store and returns its reference.
+// PutBlob stores b durably in the blob store and returns its reference.
 func (s *Store) PutBlob(b []byte) (string, error) {
-	return s.blobs.put(b)
+	ref, p, err := s.blobs.put(b)
+	if err != nil || p == "" {
+		return ref, err
+	}
+	return ref, s.blobs.sync([]string{p})
 }

@@ -19,14 +19,24 @@ func contentEncoding(hs []evidence.Header) string {
 	return strings.Join(parts, ", ")
 }
 
-// prepareFlow caps and decodes f's bodies and writes them to the blob store.
-func (s *Store) prepareFlow(f *evidence.Flow) error {
+// prepareFlow caps and decodes f's bodies and writes them to the blob
+// store. It returns the blob files it created, which the caller syncs
+// (blobStore.sync) before writing the row that points at them.
+func (s *Store) prepareFlow(f *evidence.Flow) ([]string, error) {
 	limit := s.bodyCap()
-	if err := s.prepareBody(&f.ReqBody, f.ReqHeaders, limit); err != nil {
-		return fmt.Errorf("session: request body: %w", err)
+	var created []string
+	put := func(b []byte) (string, error) {
+		ref, p, err := s.blobs.put(b)
+		if p != "" {
+			created = append(created, p)
+		}
+		return ref, err
 	}
-	if err := s.prepareBody(&f.RespBody, f.RespHeaders, limit); err != nil {
-		return fmt.Errorf("session: response body: %w", err)
+	if err := prepareBody(&f.ReqBody, f.ReqHeaders, limit, put); err != nil {
+		return nil, fmt.Errorf("session: request body: %w", err)
+	}
+	if err := prepareBody(&f.RespBody, f.RespHeaders, limit, put); err != nil {
+		return nil, fmt.Errorf("session: response body: %w", err)
 	}
 	for i := range f.WebSocket {
 		m := &f.WebSocket[i]
@@ -40,18 +50,18 @@ func (s *Store) prepareFlow(f *evidence.Flow) error {
 			m.Data = m.Data[:limit]
 			m.Truncate = true
 		}
-		ref, err := s.blobs.put(m.Data)
+		ref, err := put(m.Data)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		m.DataRef = ref
 	}
-	return nil
+	return created, nil
 }
 
 // prepareBody applies the cap, removes Content-Encoding (taken from the
 // headers when b.Encoding is empty) and stores raw and decoded bytes.
-func (s *Store) prepareBody(b *evidence.Body, hs []evidence.Header, limit int64) error {
+func prepareBody(b *evidence.Body, hs []evidence.Header, limit int64, put func([]byte) (string, error)) error {
 	if b.Encoding == "" {
 		b.Encoding = contentEncoding(hs)
 	}
@@ -90,14 +100,14 @@ func (s *Store) prepareBody(b *evidence.Body, hs []evidence.Header, limit int64)
 		b.Truncated = true
 	}
 	if len(b.Raw) > 0 {
-		ref, err := s.blobs.put(b.Raw)
+		ref, err := put(b.Raw)
 		if err != nil {
 			return err
 		}
 		b.RawRef = ref
 	}
 	if b.Decoded != nil {
-		ref, err := s.blobs.put(b.Decoded)
+		ref, err := put(b.Decoded)
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,11 @@ func (s *Store) AddFlow(f *evidence.Flow) (int64, error) {
 	if f == nil {
 		return 0, errors.New("session: AddFlow(nil)")
 	}
-	if err := s.prepareFlow(f); err != nil {
+	created, err := s.prepareFlow(f)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.blobs.sync(created); err != nil {
 		return 0, err
 	}
 	row, err := flowRow(f)
@@ -84,18 +88,24 @@ func (s *Store) AddFlow(f *evidence.Flow) (int64, error) {
 // AddFlows stores fs in one transaction and sets their IDs.
 func (s *Store) AddFlows(fs []*evidence.Flow) error {
 	rows := make([][]any, len(fs))
+	var created []string
 	for i, f := range fs {
 		if f == nil {
 			return fmt.Errorf("session: AddFlows: flow %d is nil", i)
 		}
-		if err := s.prepareFlow(f); err != nil {
+		c, err := s.prepareFlow(f)
+		if err != nil {
 			return err
 		}
+		created = append(created, c...)
 		r, err := flowRow(f)
 		if err != nil {
 			return err
 		}
 		rows[i] = r
+	}
+	if err := s.blobs.sync(created); err != nil {
+		return err
 	}
 	ids := make([]int64, len(fs))
 	err := s.w.do(func(tx *sql.Tx) error {
