@@ -258,3 +258,22 @@ func TestServerIPForms(t *testing.T) {
 func readFixtureBytes(name string) ([]byte, error) {
 	return os.ReadFile(testutil.Path("fixtures", "har", name))
 }
+
+func TestDateForms(t *testing.T) {
+	want := time.Date(2024, 6, 1, 2, 15, 30, 120_000_000, time.UTC)
+	for _, s := range []string{
+		"2024-06-01T02:15:30.12Z", "2024-06-01T10:15:30.12+08:00", "2024-06-01T10:15:30.1200000+0800",
+		"2024-06-01T10:15:30.12+08", "2024-06-01 10:15:30.12+08:00", "2024-06-01T02:15:30.120",
+		"2024-05-31T21:15:30.12-05:00",
+	} {
+		got, err := parseHARTime(s)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseHARTime(%q) = %v, %v", s, got, err)
+		}
+	}
+	for _, s := range []string{"", "2024-06-01", "1717208130", "2024-13-01T00:00:00Z"} {
+		if _, err := parseHARTime(s); err == nil {
+			t.Errorf("parseHARTime(%q) accepted", s)
+		}
+	}
+}
