@@ -2,11 +2,14 @@ package apk
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // ErrTooLarge is wrapped by errors about entries or archives over the
@@ -27,6 +30,8 @@ func openArchive(r io.ReaderAt, size int64, name string, opt Options) (*archive,
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable zip archive: %w", name, err)
 	}
+	// klauspost's inflater is about twice as fast as compress/flate.
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return kflate.NewReader(r) })
 	if len(zr.File) > opt.MaxEntries {
 		return nil, fmt.Errorf("%s: %d entries, more than the limit of %d: %w", name, len(zr.File), opt.MaxEntries, ErrTooLarge)
 	}
@@ -97,7 +102,9 @@ func (a *archive) readFile(f *zip.File, limit int64) ([]byte, error) {
 	defer rc.Close()
 	// The declared size can lie: read one byte past it to notice.
 	max := int64(f.UncompressedSize64)
-	b, err := io.ReadAll(io.LimitReader(rc, max+1))
+	buf := bytes.NewBuffer(make([]byte, 0, max+1))
+	_, err = buf.ReadFrom(io.LimitReader(rc, max+1))
+	b := buf.Bytes()
 	a.total += int64(len(b))
 	if int64(len(b)) > max {
 		return nil, fmt.Errorf("%s: entry %q inflates past its declared size of %d bytes (zip bomb?): %w", a.name, f.Name, max, ErrTooLarge)
