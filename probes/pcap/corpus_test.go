@@ -259,3 +259,30 @@ func compareDNS(t *testing.T, bin, file string, res *Result) {
 	}
 	diffSets(t, "DNS responses", want, got)
 }
+
+// TestSyntheticSessionVersusTshark: the 40,400-packet synthetic session used
+// by the benchmark (2000 connections: DNS, TLS with real ClientHellos, plain
+// HTTP with segmented bodies) reads the same as tshark.
+func TestSyntheticSessionVersusTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	bin := testutil.NeedTool(t, "tshark", "tshark")
+	file := bigCapture(t)
+	res, err := ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) > 0 || len(res.Conns) != 4000 || len(res.Flows) != 400 || len(res.DNS) != 2000 {
+		t.Fatalf("conns %d flows %d dns %d warnings %v", len(res.Conns), len(res.Flows), len(res.DNS), res.Warnings)
+	}
+	for _, f := range res.Flows {
+		if f.Status != 200 || len(f.ReqBody.Raw) != 4000 || len(f.RespBody.Raw) != 8000 || f.Error != "" {
+			t.Fatalf("flow %s: status %d bodies %d/%d error %q", f.URL, f.Status, len(f.ReqBody.Raw), len(f.RespBody.Raw), f.Error)
+		}
+	}
+	compareConvs(t, bin, file, res)
+	compareBytes(t, bin, file, res)
+	compareSNI(t, bin, file, res)
+	compareDNS(t, bin, file, res)
+}

@@ -236,3 +236,26 @@ func splitRecord(rec []byte, at int) []byte {
 	rest := len(p) - at
 	return append(a, append([]byte{rec[0], rec[1], rec[2], byte(rest >> 8), byte(rest)}, p[at:]...)...)
 }
+
+func mustAP(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+func udpLayer(sp, dp uint16) *layers.UDP {
+	return &layers.UDP{SrcPort: layers.UDPPort(sp), DstPort: layers.UDPPort(dp)}
+}
+
+// dnsResponse builds a DNS response for name: a CNAME then an A record.
+func dnsResponse(t testing.TB, name, ip string) []byte {
+	t.Helper()
+	cname := "edge." + name
+	d := &layers.DNS{ID: 7, QR: true, RD: true, RA: true,
+		Questions: []layers.DNSQuestion{{Name: []byte(name), Type: layers.DNSTypeA, Class: layers.DNSClassIN}},
+		Answers: []layers.DNSResourceRecord{
+			{Name: []byte(name), Type: layers.DNSTypeCNAME, Class: layers.DNSClassIN, TTL: 60, CNAME: []byte(cname)},
+			{Name: []byte(cname), Type: layers.DNSTypeA, Class: layers.DNSClassIN, TTL: 60, IP: net.ParseIP(ip).To4()},
+		}}
+	buf := gopacket.NewSerializeBuffer()
+	if err := d.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true}); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(buf.Bytes())
+}
