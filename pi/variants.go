@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"net/url"
 	"strings"
-
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
 
 // Variant is one searchable form of a profile value.
@@ -20,15 +18,12 @@ type Variant struct {
 	Value    int    // index into Matcher.Values
 }
 
-// Matcher finds every variant of every profile value at once with one
-// Aho-Corasick automaton.
+// Matcher finds every variant of every profile value at once (see
+// matcher.go for the search).
 type Matcher struct {
 	Values   []Value
 	Variants []Variant
-	ac       ahocorasick.AhoCorasick
-	// first holds a 256-entry table of bytes that can start a pattern: a
-	// quick prefilter for short fields.
-	first [256]bool
+	idx      prefixIndex
 }
 
 // form is a base spelling of a value before a transform is applied.
@@ -153,59 +148,6 @@ func NewMatcher(p *Profile) *Matcher {
 			}
 		}
 	}
-	pats := make([]string, len(m.Variants))
-	for i, v := range m.Variants {
-		pats[i] = v.Pattern
-		m.first[v.Pattern[0]] = true
-	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: true})
-	m.ac = b.Build(pats)
+	m.idx = buildPrefixIndex(m.Variants)
 	return m
-}
-
-// Hit is one variant found in a piece of text.
-type Hit struct {
-	Variant *Variant
-	Start   int
-	End     int
-}
-
-// Find returns the variants found in b on token boundaries: the bytes
-// before and after a match must not continue the token (letters, digits,
-// and for base64 forms also + / _ -), so a profile value inside a longer
-// token does not count.
-func (m *Matcher) Find(b []byte) []Hit {
-	if m == nil || len(m.Variants) == 0 || len(b) < 6 {
-		return nil
-	}
-	var out []Hit
-	it := m.ac.IterByte(b)
-	for x := it.Next(); x != nil; x = it.Next() {
-		v := &m.Variants[x.Pattern()]
-		s, e := x.Start(), x.End()
-		if !boundary(b, s, e, v) {
-			continue
-		}
-		out = append(out, Hit{Variant: v, Start: s, End: e})
-	}
-	return out
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func boundary(b []byte, s, e int, v *Variant) bool {
-	p := v.Pattern
-	b64 := strings.HasPrefix(v.Encoding, "base64")
-	cont := func(c byte) bool {
-		return isAlnum(c) || b64 && (c == '+' || c == '/' || c == '_' || c == '-')
-	}
-	if s > 0 && (isAlnum(p[0]) || b64) && cont(b[s-1]) {
-		return false
-	}
-	if e < len(b) && (isAlnum(p[len(p)-1]) || b64) && cont(b[e]) {
-		return false
-	}
-	return true
 }
