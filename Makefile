@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X main.version=$(VERSION)
 DEMO_OUT  ?= demo-out
 
-.PHONY: all build test vet demo bench fuzz-smoke fixtures warm clean
+.PHONY: all build test vet demo bench fuzz-smoke fixtures warm clean corpora
 
 all: build
 
@@ -15,8 +15,12 @@ build:
 vet:
 	$(GO) vet ./...
 
+## corpora: fetch the pinned real APKs (npm registry) into the cache; tests skip without them
+corpora:
+	-@bash scripts/fetch-apks.sh
+
 ## test: vet and run every test (real proxy, real SQLite, real captures, real browser)
-test: vet
+test: vet corpora
 	$(GO) test -count=1 -timeout 20m ./...
 
 ## demo: the main job on the bundled example, no phone needed

@@ -3,7 +3,7 @@ package evidence
 // App is what static analysis of an app package found (APK or IPA). The
 // session stores it as the app's facts; evaluators read it (for example
 // PIC-08 step 1: TargetSDK < 23). Owned by probes/apk and probes/ipa, which
-// fill it; the JSON form is documented in docs/schema-apk.md.
+// fill it; the JSON form is documented in docs/apk.md.
 type App struct {
 	File     string `json:"file"`
 	SHA256   string `json:"sha256"`

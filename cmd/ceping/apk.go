@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/ceping/ceping/evidence"
 	"github.com/ceping/ceping/kb"
 	"github.com/ceping/ceping/probes/apk"
+	"github.com/ceping/ceping/probes/ipa"
 	"github.com/ceping/ceping/session"
 )
 
@@ -27,17 +29,20 @@ var apkFlags struct {
 
 var apkCmd = &cobra.Command{
 	Use:   "apk FILE",
-	Short: "Static analysis of an Android package (APK) / 安装包静态分析",
-	Long: `Analyse an APK (or a bare binary AndroidManifest.xml) without running it:
+	Short: "Static analysis of an app package (APK, IPA) / 安装包静态分析",
+	Long: `Analyse an APK (or a bare binary AndroidManifest.xml, or an iOS IPA) without running it:
 package, versions, SDK levels, permissions (个人信息 / 敏感权限), components and
 whether they are exported, self-start entries (自启动), network security,
 DEX code calling privacy-sensitive APIs (attributed to the app or a
 third-party SDK / 第三方 SDK), endpoints, packers (加固) and signatures.
+For an IPA: bundle id, versions, MinimumOSVersion, the NS…UsageDescription
+purpose strings (→ PI types), App Transport Security exceptions and embedded
+frameworks (→ SDKs).
 Nothing is extracted to disk. The JSON form is documented in docs/apk.md.`,
 	Args: cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		start := time.Now()
-		app, err := apk.Analyze(args[0], apk.Options{NoCode: apkFlags.noCode})
+		app, err := analyzePackage(args[0])
 		if err != nil {
 			return err
 		}
@@ -231,4 +236,30 @@ func apkPINames(types []string) string {
 		}
 	}
 	return strings.Join(out, "、")
+}
+
+// analyzePackage analyses an APK, a bare manifest or an IPA, by content: an
+// IPA is a zip whose app lives under Payload/.
+func analyzePackage(path string) (*evidence.App, error) {
+	if isIPA(path) {
+		return ipa.Analyze(path, ipa.Options{})
+	}
+	return apk.Analyze(path, apk.Options{NoCode: apkFlags.noCode})
+}
+
+func isIPA(path string) bool {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return false
+	}
+	defer zr.Close()
+	for i, f := range zr.File {
+		if i > 64 {
+			break
+		}
+		if strings.HasPrefix(f.Name, "Payload/") && strings.Contains(f.Name, ".app/") {
+			return true
+		}
+	}
+	return false
 }
