@@ -39,6 +39,7 @@ type connRec struct {
 	httpHost   string
 	dnsName    string // name the server address was resolved for before the start
 	quic       bool
+	qs         *quicState
 }
 
 // connTable keeps conversations in order of their first packet.

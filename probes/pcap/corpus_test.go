@@ -200,32 +200,39 @@ func compareBytes(t *testing.T, bin, file string, res *Result) {
 
 func compareSNI(t *testing.T, bin, file string, res *Result) {
 	want := map[string]bool{}
-	// Out-of-order reassembly is off by default in tshark; ours always
-	// reassembles, so turn it on for a like-for-like comparison.
-	lines := tshark(t, bin, file, "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "tls.handshake.type==1 && tcp", "-T", "fields", "-E", "separator=/t",
-		"-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
-		"-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str")
-	for _, l := range lines {
-		f := strings.Split(l, "\t")
-		want[fmt.Sprintf("tcp %s%s|%s > %s%s|%s sni=%s alpn=%s", f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])] = true
+	for _, proto := range []string{"tcp", "udp"} {
+		// Out-of-order reassembly is off by default in tshark; ours always
+		// reassembles, so turn it on for a like-for-like comparison. Over
+		// UDP this is tshark's decryption of QUIC Initials.
+		lines := tshark(t, bin, file, "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "tls.handshake.type==1 && "+proto, "-T", "fields", "-E", "separator=/t",
+			"-e", "ip.src", "-e", "ipv6.src", "-e", proto+".srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", proto+".dstport",
+			"-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str")
+		for _, l := range lines {
+			f := strings.Split(l, "\t")
+			want[fmt.Sprintf("%s %s%s|%s > %s%s|%s sni=%s alpn=%s", proto, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])] = true
+		}
 	}
 	got := map[string]bool{}
 	for _, c := range res.Conns {
-		if c.Proto != "tcp" {
+		proto := c.Proto
+		switch proto {
+		case "quic":
+			proto = "udp"
+		case "udp":
 			continue
 		}
-		if c.SNI == "" && c.ALPN == "" && !helloSeen(c.SrcIP, c.SrcPort, want) {
+		if c.SNI == "" && c.ALPN == "" && !helloSeen(proto, c.SrcIP, c.SrcPort, want) {
 			continue
 		}
-		got[fmt.Sprintf("tcp %s|%d > %s|%d sni=%s alpn=%s", c.SrcIP, c.SrcPort, c.DstIP, c.DstPort, c.SNI, c.ALPN)] = true
+		got[fmt.Sprintf("%s %s|%d > %s|%d sni=%s alpn=%s", proto, c.SrcIP, c.SrcPort, c.DstIP, c.DstPort, c.SNI, c.ALPN)] = true
 	}
-	diffSets(t, "TLS ClientHellos", want, got)
+	diffSets(t, "TLS and QUIC ClientHellos", want, got)
 }
 
 // helloSeen reports whether tshark saw a ClientHello (perhaps without SNI)
 // from this client endpoint.
-func helloSeen(ip string, port int, want map[string]bool) bool {
-	p := fmt.Sprintf("tcp %s|%d > ", ip, port)
+func helloSeen(proto, ip string, port int, want map[string]bool) bool {
+	p := fmt.Sprintf("%s %s|%d > ", proto, ip, port)
 	for k := range want {
 		if strings.HasPrefix(k, p) {
 			return true
