@@ -105,7 +105,7 @@ func FuzzPatterns(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text, key string) {
 		fs := &flowScan{s: fuzzSc(t), budget: 1 << 20, seen: map[string]bool{}}
-		fs.patterns("body:"+key, []byte(text), key, nil)
+		fs.patterns(plainLoc("body:"+key, key), []byte(text), nil)
 		fs.finish()
 	})
 }

@@ -1,6 +1,7 @@
 package pi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -27,14 +28,28 @@ type jsonWalker struct {
 }
 
 type pathElem struct {
-	key   string
-	index int // -1 for object members
+	ks, ke int  // object member: the key's raw bytes (without quotes)
+	esc    bool // the key has escapes
+	index  int  // -1 for object members
+}
+
+func (w *jsonWalker) keyString(p pathElem) string {
+	if p.esc {
+		return unescapeJSON(w.b[p.ks-1 : p.ke+1])
+	}
+	return string(w.b[p.ks:p.ke])
 }
 
 var errNotJSON = errors.New("not JSON")
 
-// walkJSON calls fn for each scalar leaf. It returns errNotJSON (wrapped)
-// when b is not one well-formed JSON value.
+// validJSON reports whether walkJSON accepts b (one JSON value, nesting at
+// most 64 deep), without reporting leaves.
+func validJSON(b []byte) bool {
+	return walkJSON(b, nil) == nil
+}
+
+// walkJSON calls fn for each scalar leaf (fn may be nil). It returns
+// errNotJSON when b is not one well-formed JSON value.
 func walkJSON(b []byte, fn func(l leaf, w *jsonWalker) error) error {
 	w := &jsonWalker{b: b, fn: fn, maxDepth: 64}
 	w.ws()
@@ -61,7 +76,11 @@ func (w *jsonWalker) Path() string {
 		if sb.Len() > 0 {
 			sb.WriteByte('.')
 		}
-		sb.WriteString(p.key)
+		if p.esc {
+			sb.WriteString(w.keyString(p))
+		} else {
+			sb.Write(w.b[p.ks:p.ke])
+		}
 	}
 	return sb.String()
 }
@@ -70,10 +89,21 @@ func (w *jsonWalker) Path() string {
 func (w *jsonWalker) Key() string {
 	for i := len(w.path) - 1; i >= 0; i-- {
 		if w.path[i].index < 0 {
-			return w.path[i].key
+			return w.keyString(w.path[i])
 		}
 	}
 	return ""
+}
+
+// keyBytes is the innermost object key's raw bytes and whether it has
+// escapes (nil for none).
+func (w *jsonWalker) keyBytes() ([]byte, bool) {
+	for i := len(w.path) - 1; i >= 0; i-- {
+		if p := w.path[i]; p.index < 0 {
+			return w.b[p.ks:p.ke], p.esc
+		}
+	}
+	return nil, false
 }
 
 func (w *jsonWalker) ws() {
@@ -108,17 +138,13 @@ func (w *jsonWalker) value(depth int) error {
 			if err != nil {
 				return err
 			}
-			key := string(w.b[s:e])
-			if esc {
-				key = unescapeJSON(w.b[s-1 : e+1])
-			}
 			w.ws()
 			if w.i >= len(w.b) || w.b[w.i] != ':' {
 				return errNotJSON
 			}
 			w.i++
 			w.ws()
-			w.path = append(w.path, pathElem{key: key, index: -1})
+			w.path = append(w.path, pathElem{ks: s, ke: e, esc: esc, index: -1})
 			if err := w.value(depth + 1); err != nil {
 				return err
 			}
@@ -170,6 +196,9 @@ func (w *jsonWalker) value(depth int) error {
 		if err != nil {
 			return err
 		}
+		if w.fn == nil {
+			return nil
+		}
 		return w.fn(leaf{start: s, end: e, escaped: esc, isString: true}, w)
 	case c == '-' || c >= '0' && c <= '9':
 		s := w.i
@@ -181,10 +210,13 @@ func (w *jsonWalker) value(depth int) error {
 			}
 			break
 		}
+		if w.fn == nil {
+			return nil
+		}
 		return w.fn(leaf{start: s, end: w.i}, w)
 	default:
 		for _, lit := range []string{"true", "false", "null"} {
-			if strings.HasPrefix(string(w.b[w.i:min(len(w.b), w.i+5)]), lit) {
+			if bytes.HasPrefix(w.b[w.i:], []byte(lit)) {
 				w.i += len(lit)
 				return nil
 			}

@@ -26,12 +26,31 @@ var keyHints = []struct {
 	{"applist", "installed_apps"}, {"apps", "installed_apps"}, {"pkgs", "installed_apps"}, {"packages", "installed_apps"},
 }
 
+// normKey lower-cases the last segment of a key or location (after the
+// last '.' or ':') and drops _ - [ ].
 func normKey(k string) string {
-	k = strings.ToLower(k)
+	for i := 0; i < len(k); i++ {
+		if k[i] >= 0x80 {
+			k = strings.ToLower(k)
+			break
+		}
+	}
 	if i := strings.LastIndexAny(k, ".:"); i >= 0 {
 		k = k[i+1:]
 	}
-	return strings.NewReplacer("_", "", "-", "", "[", "", "]", "").Replace(k)
+	var buf [64]byte
+	out := buf[:0]
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c == '_' || c == '-' || c == '[' || c == ']':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		out = append(out, c)
+	}
+	return string(out)
 }
 
 // hintFor returns the PI type a key name suggests, or "".
@@ -67,17 +86,13 @@ var imeiRBI = map[string]bool{"01": true, "10": true, "30": true, "33": true, "3
 	"45": true, "49": true, "50": true, "51": true, "52": true, "53": true, "54": true, "86": true,
 	"91": true, "98": true, "99": true}
 
-func (fs *flowScan) pat(name, pi, where, v string, conf float64, layers []string) {
-	fs.add(Detection{PIType: pi, Detector: "pattern:" + name, Encoding: composeEnc("plain", layers), Where: where, Value: v, Confidence: math.Min(conf, 0.99)})
+func (fs *flowScan) pat(name, pi string, where *loc, v string, conf float64, layers []string) {
+	fs.add(Detection{PIType: pi, Detector: "pattern:" + name, Encoding: composeEnc("plain", layers), Where: where.String(), Value: v, Confidence: math.Min(conf, 0.99)})
 }
 
 // patterns runs the pattern detectors over one value. Prefilters (digit
 // runs, '@', ':') keep the regular expressions off values that cannot match.
-func (fs *flowScan) patterns(where string, b []byte, key string, layers []string) {
-	hint := hintFor(key)
-	if hint == "" {
-		hint = hintFor(where)
-	}
+func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
 	digits, at, colon, dash, dot := 0, false, false, false, false
 	for _, c := range b {
 		switch {
@@ -94,10 +109,10 @@ func (fs *flowScan) patterns(where string, b []byte, key string, layers []string
 		}
 	}
 	if digits >= 11 {
-		fs.digitRuns(where, b, hint, layers)
+		fs.digitRuns(where, b, layers)
 	}
 	if len(b) >= 14 && digits >= 6 {
-		fs.meid(where, b, hint, layers)
+		fs.meid(where, b, layers)
 	}
 	if at {
 		for _, m := range reEmailFind.FindAll(b, 20) {
@@ -106,7 +121,7 @@ func (fs *flowScan) patterns(where string, b []byte, key string, layers []string
 				continue // image@2x.png and the like
 			}
 			c := 0.8
-			if hint == "email" {
+			if fs.hintOf(where) == "email" {
 				c = 0.95
 			}
 			fs.pat("email", "email", where, e, c, layers)
@@ -119,11 +134,15 @@ func (fs *flowScan) patterns(where string, b []byte, key string, layers []string
 				continue
 			}
 			pi := "mac"
-			if hint == "bssid" || hint == "bluetooth_mac" {
+			if hint := fs.hintOf(where); hint == "bssid" || hint == "bluetooth_mac" {
 				pi = hint
 			}
 			fs.pat("mac", pi, where, c, 0.8, layers)
 		}
+	}
+	hint := ""
+	if dash && len(b) >= 32 || !dash && (len(b) == 16 || len(b) == 12) || dot {
+		hint = fs.hintOf(where)
 	}
 	if dash && len(b) >= 32 && (hint == "oaid" || hint == "aaid" || hint == "idfa" || hint == "idfv") {
 		for _, m := range reUUIDFind.FindAll(b, 5) {
@@ -145,7 +164,7 @@ func (fs *flowScan) patterns(where string, b []byte, key string, layers []string
 	if dot {
 		if hint == "lat" || hint == "lon" {
 			if reNumber.Match(b) {
-				fs.coord(where, hint, string(b))
+				fs.coord(where.String(), hint, string(b))
 			}
 		}
 		if digits >= 8 {
@@ -175,7 +194,7 @@ func (fs *flowScan) patterns(where string, b []byte, key string, layers []string
 
 // digitRuns finds phone numbers, IMEIs, resident ID numbers and bank cards
 // in runs of digits that stand alone (not part of a longer token).
-func (fs *flowScan) digitRuns(where string, b []byte, hint string, layers []string) {
+func (fs *flowScan) digitRuns(where *loc, b []byte, layers []string) {
 	for i := 0; i < len(b); {
 		if b[i] < '0' || b[i] > '9' {
 			i++
@@ -185,8 +204,7 @@ func (fs *flowScan) digitRuns(where string, b []byte, hint string, layers []stri
 		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
 			j++
 		}
-		run := string(b[i:j])
-		xSuffix := j < len(b) && (b[j] == 'X' || b[j] == 'x') && len(run) == 17
+		xSuffix := j < len(b) && (b[j] == 'X' || b[j] == 'x') && j-i == 17
 		end := j
 		if xSuffix {
 			end = j + 1
@@ -195,8 +213,8 @@ func (fs *flowScan) digitRuns(where string, b []byte, hint string, layers []stri
 		after := end >= len(b) || !isAlnum(b[end]) && !(b[end] == '.' && end+1 < len(b) && b[end+1] >= '0' && b[end+1] <= '9')
 		plus86 := i >= 3 && string(b[i-3:i]) == "+86"
 		if before || plus86 {
-			if after {
-				fs.classifyDigits(where, run, xSuffix, hint, layers)
+			if n := j - i; after && (xSuffix || n == 11 || n == 13 || n >= 15 && n <= 19) {
+				fs.classifyDigits(where, string(b[i:j]), xSuffix, layers)
 			}
 		}
 		i = end
@@ -206,8 +224,9 @@ func (fs *flowScan) digitRuns(where string, b []byte, hint string, layers []stri
 	}
 }
 
-func (fs *flowScan) classifyDigits(where, run string, x bool, hint string, layers []string) {
+func (fs *flowScan) classifyDigits(where *loc, run string, x bool, layers []string) {
 	n := len(run)
+	hint := fs.hintOf(where)
 	switch {
 	case x:
 		if v := run + "X"; validIDCard(v) {
@@ -261,7 +280,7 @@ func repetitive(s string) bool {
 
 // meid finds 14-hex-character MEIDs standing alone; the first two
 // characters must be A0–FF (hexadecimal MEIDs) unless a key hint says meid.
-func (fs *flowScan) meid(where string, b []byte, hint string, layers []string) {
+func (fs *flowScan) meid(where *loc, b []byte, layers []string) {
 	for i := 0; i < len(b); {
 		if !isAlnum(b[i]) {
 			i++
@@ -273,7 +292,7 @@ func (fs *flowScan) meid(where string, b []byte, hint string, layers []string) {
 		}
 		if j-i == 14 && isHexString(b[i:j]) {
 			v := strings.ToUpper(string(b[i:j]))
-			if v[0] >= 'A' || hint == "meid" {
+			if v[0] >= 'A' || fs.hintOf(where) == "meid" {
 				fs.pat("meid", "meid", where, v, 0.8, layers)
 			}
 		}
@@ -343,7 +362,7 @@ func (fs *flowScan) pairCoords() {
 			if !strings.Contains(cp.where, ":") {
 				w = cp.where + ":{lat,lon}"
 			}
-			fs.pat("location", "location", w, formatCoord(lat, lon), 0.9, nil)
+			fs.pat("location", "location", plainLoc(w, ""), formatCoord(lat, lon), 0.9, nil)
 		}
 	}
 }

@@ -84,6 +84,8 @@ type flowScan struct {
 	flowID int64
 	coords map[string]*coordPair
 	apps   map[string]bool // profile packages seen in the flow
+	hints  map[string]string
+	hits   []Hit
 }
 
 type coordPair struct {
@@ -107,11 +109,11 @@ func (s *Scanner) ScanFlow(f *evidence.Flow) ([]Detection, []evidence.Opaque) {
 			for _, c := range strings.Split(h.Value, ";") {
 				c = strings.TrimSpace(c)
 				k, v, _ := strings.Cut(c, "=")
-				fs.leaf("cookie:"+k, []byte(v), nil, 0, k, true)
+				fs.leaf(plainLoc("cookie:"+k, k), []byte(v), nil, 0, true)
 			}
 		case "host", "content-length", "accept-encoding", "connection", "content-type", "accept", ":authority", ":method", ":path", ":scheme":
 		default:
-			fs.leaf("header:"+name, []byte(h.Value), nil, 0, name, true)
+			fs.leaf(plainLoc("header:"+name, name), []byte(h.Value), nil, 0, true)
 		}
 	}
 	fs.body("body", f.ReqBody.Bytes(), headerValue(f.ReqHeaders, "content-type"))
@@ -160,14 +162,14 @@ func itoa(i int) string {
 func (fs *flowScan) scanURL(raw string) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		fs.leaf("url", []byte(raw), nil, 0, "", true)
+		fs.leaf(plainLoc("url", ""), []byte(raw), nil, 0, true)
 		return
 	}
 	p := u.Path
 	if p == "" {
 		p = u.EscapedPath()
 	}
-	fs.leaf("url", []byte(p), nil, 0, "", true)
+	fs.leaf(plainLoc("url", ""), []byte(p), nil, 0, true)
 	fs.form("query:", u.RawQuery, nil, 0)
 }
 
@@ -248,7 +250,7 @@ func (fs *flowScan) binary(where string, b []byte, layers []string, depth int, m
 	found := false
 	for _, run := range printableRuns(b, 6) {
 		n := len(fs.out)
-		fs.leaf(where+":strings", run, layers, depth, "", false)
+		fs.leaf(plainLoc(where+":strings", ""), run, layers, depth, false)
 		found = found || len(fs.out) > n
 	}
 	if found || strings.Contains(mt, "protobuf") || strings.Contains(mt, "grpc") {
@@ -279,44 +281,33 @@ func (fs *flowScan) text(where string, b []byte, layers []string, depth int, key
 	if len(t) == 0 {
 		return
 	}
-	if (t[0] == '{' || t[0] == '[') && depth <= fs.s.opt.MaxDepth {
-		type lf struct {
-			path, key string
-			v         []byte
-		}
-		var leaves []lf
-		err := walkJSON(t, func(l leaf, w *jsonWalker) error {
-			v := t[l.start:l.end]
-			if l.escaped {
-				v = []byte(unescapeJSON(t[l.start-1 : l.end+1]))
-			}
-			if len(v) < 3 {
-				return nil
-			}
-			leaves = append(leaves, lf{w.Path(), w.Key(), v})
-			return nil
-		})
-		if err == nil {
-			base := where
-			for _, l := range leaves {
-				w := base
-				if l.path != "" {
-					if strings.Contains(base, ":") {
-						w = base + "." + l.path
-					} else {
-						w = base + ":" + l.path
-					}
-				}
-				fs.leaf(w, l.v, layers, depth, l.key, true)
-			}
-			return
-		}
+	if (t[0] == '{' || t[0] == '[') && depth <= fs.s.opt.MaxDepth && validJSON(t) {
+		fs.walkLeaves(where, t, layers, depth)
+		return
 	}
 	if depth == 0 && looksForm(t) {
 		fs.form(where+":", string(t), layers, depth)
 		return
 	}
-	fs.leaf(where, b, layers, depth, key, true)
+	fs.leaf(plainLoc(where, key), b, layers, depth, true)
+}
+
+// walkLeaves scans each string and number of a JSON text that validJSON
+// accepted. Leaves shorter than 3 bytes cannot hold PI and are skipped.
+func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth int) {
+	l := &loc{}
+	walkJSON(t, func(lf leaf, w *jsonWalker) error {
+		v := t[lf.start:lf.end]
+		if lf.escaped {
+			v = []byte(unescapeJSON(t[lf.start-1 : lf.end+1]))
+		}
+		if len(v) < 3 {
+			return nil
+		}
+		*l = loc{base: where, w: w}
+		fs.leaf(l, v, layers, depth, true)
+		return nil
+	})
 }
 
 // looksForm reports whether a body looks like k=v&k=v.
@@ -334,16 +325,17 @@ func looksForm(b []byte) bool {
 }
 
 // leaf scans one value: known values, patterns, then nested layers.
-func (fs *flowScan) leaf(where string, b []byte, layers []string, depth int, key string, nest bool) {
+func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest bool) {
 	if len(b) == 0 {
 		return
 	}
-	for _, h := range fs.s.m.Find(b) {
+	fs.hits = fs.s.m.appendFind(fs.hits[:0], b)
+	for _, h := range fs.hits {
 		v := h.Variant
 		fs.add(Detection{PIType: v.PIType, Detector: "profile", Encoding: composeEnc(v.Encoding, layers),
-			Where: where, Value: fs.s.m.Values[v.Value].Value, Confidence: 1})
+			Where: where.String(), Value: fs.s.m.Values[v.Value].Value, Confidence: 1})
 	}
-	fs.patterns(where, b, key, layers)
+	fs.patterns(where, b, layers)
 	if !nest || depth >= fs.s.opt.MaxDepth || fs.budget <= 0 {
 		return
 	}
@@ -354,19 +346,21 @@ func (fs *flowScan) leaf(where string, b []byte, layers []string, depth int, key
 	if bytes.IndexByte(t, '%') >= 0 {
 		if d, err := url.QueryUnescape(string(t)); err == nil && d != string(t) {
 			fs.budget -= int64(len(d))
-			fs.text(where, []byte(d), append(append([]string(nil), layers...), "url"), depth+1, key)
+			fs.text(where.String(), []byte(d), append(append([]string(nil), layers...), "url"), depth+1, where.Key())
 			return
 		}
 	}
-	if t[0] == '{' || t[0] == '[' {
-		// JSON inside a string: not an encoding layer, a structure
-		if json := bytes.TrimSpace(t); json[len(json)-1] == '}' || json[len(json)-1] == ']' {
-			fs.text(where, t, layers, depth+1, key)
-			return
+	if (t[0] == '{' || t[0] == '[') && (t[len(t)-1] == '}' || t[len(t)-1] == ']') {
+		// JSON inside a string: not an encoding layer, a structure. Text
+		// that only looks like JSON has nothing more to give: as one value
+		// it was just scanned.
+		if validJSON(t) {
+			fs.walkLeaves(where.String(), t, layers, depth+1)
 		}
+		return
 	}
 	if isGzip(t) {
-		fs.binary(where, t, layers, depth, "")
+		fs.binary(where.String(), t, layers, depth, "")
 		return
 	}
 	if len(t) >= 16 && isBase64(t) {
@@ -374,9 +368,9 @@ func (fs *flowScan) leaf(where string, b []byte, layers []string, depth int, key
 			fs.budget -= int64(len(d))
 			nl := append(append([]string(nil), layers...), "base64")
 			if printable(d) {
-				fs.text(where, d, nl, depth+1, key)
+				fs.text(where.String(), d, nl, depth+1, where.Key())
 			} else {
-				fs.binary(where, d, nl, depth+1, "")
+				fs.binary(where.String(), d, nl, depth+1, "")
 			}
 		}
 		return
@@ -388,9 +382,9 @@ func (fs *flowScan) leaf(where string, b []byte, layers []string, depth int, key
 				fs.budget -= int64(len(d))
 				nl := append(append([]string(nil), layers...), "base64")
 				if printable(d) {
-					fs.text(where, d, nl, depth+1, key)
+					fs.text(where.String(), d, nl, depth+1, where.Key())
 				} else {
-					fs.binary(where, d, nl, depth+1, "")
+					fs.binary(where.String(), d, nl, depth+1, "")
 				}
 			}
 		}
