@@ -66,6 +66,9 @@ func TestLiveLoopback(t *testing.T) {
 			found = true
 		}
 	}
+	for _, c := range final.Conns {
+		t.Logf("conn %s:%d up %d down %d", c.DstIP, c.DstPort, c.BytesUp, c.BytesDown)
+	}
 	if !found || flows == 0 {
 		t.Errorf("flow not captured live: %d updates' flows, final %d flows, %d packets", flows, len(final.Flows), final.Packets)
 	}
