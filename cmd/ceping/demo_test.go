@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -94,6 +95,8 @@ func TestDemo(t *testing.T) {
 	if !hasElement(doc, "svg") {
 		t.Error("no timeline chart (svg) in the rendered report")
 	}
+	// Every key of report.json outside the judgement is documented.
+	checkReportSchemaDoc(t, filepath.Join(out, "report", "report.json"))
 	// Every format was written.
 	for _, f := range []string{"report.json", "report.md", "report.txt", "report.html"} {
 		if st, err := os.Stat(filepath.Join(out, "report", f)); err != nil || st.Size() == 0 {
@@ -127,4 +130,49 @@ func hasElement(n *html.Node, tag string) bool {
 		}
 	}
 	return false
+}
+
+// checkReportSchemaDoc checks that every object key in the report JSON
+// (the judgement has its own page) is named in docs/schema-report.md.
+func checkReportSchemaDoc(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(testutil.Path("docs", "schema-report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				if k == "judgement" {
+					continue
+				}
+				keys[k] = true
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	if len(keys) < 30 {
+		t.Fatalf("only %d keys in the demo report: %v", len(keys), keys)
+	}
+	for k := range keys {
+		if !strings.Contains(string(doc), "`"+k+"`") {
+			t.Errorf("report.json key %q is not documented in docs/schema-report.md", k)
+		}
+	}
 }
