@@ -114,8 +114,14 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
 	if len(b) >= 14 && digits >= 6 {
 		fs.meid(where, b, layers)
 	}
+	pf := !fs.s.noPrefilter
 	if at {
-		for _, m := range reEmailFind.FindAll(b, 20) {
+		eb := b
+		if pf {
+			lo, hi := emailWindow(b)
+			eb = b[lo:hi]
+		}
+		for _, m := range reEmailFind.FindAll(eb, 20) {
 			e := strings.ToLower(string(m))
 			if strings.HasSuffix(e, ".png") || strings.HasSuffix(e, ".jpg") || strings.HasSuffix(e, ".js") || strings.HasSuffix(e, ".css") {
 				continue // image@2x.png and the like
@@ -127,7 +133,7 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
 			fs.pat("email", "email", where, e, c, layers)
 		}
 	}
-	if (colon || dash) && len(b) >= 17 {
+	if (colon || dash) && len(b) >= 17 && (!pf || macShape(b)) {
 		for _, m := range reMACFind.FindAll(b, 20) {
 			c := canonicalMAC(string(m))
 			if !validMAC(c) {
@@ -167,7 +173,7 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
 				fs.coord(where.String(), hint, string(b))
 			}
 		}
-		if digits >= 8 {
+		if digits >= 8 && (!pf || pairCandidate(b)) {
 			for _, m := range rePairFind.FindAllSubmatch(b, 5) {
 				a, _ := strconv.ParseFloat(string(m[1]), 64)
 				c, _ := strconv.ParseFloat(string(m[2]), 64)
@@ -176,7 +182,7 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
 				}
 			}
 		}
-		if len(b) >= 60 {
+		if len(b) >= 60 && (!pf || pkgStarts(b, 5) >= 5) {
 			pk := map[string]bool{}
 			for _, m := range rePkgFind.FindAll(b, 2000) {
 				pk[string(m)] = true

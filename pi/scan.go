@@ -59,6 +59,9 @@ type Scanner struct {
 	m    *Matcher
 	prof *Profile
 	opt  ScanOptions
+	// noPrefilter runs every detector on every value (tests compare the
+	// findings with and without the prefilters).
+	noPrefilter bool
 }
 
 // NewScanner builds a scanner for a device profile (nil: pattern detectors only).

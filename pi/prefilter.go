@@ -1,0 +1,117 @@
+package pi
+
+// Cheap byte checks that keep the pattern regular expressions off values
+// that cannot match them. Each one tests a condition every match of its
+// expression has to meet, so it never drops a match; prefilter_test.go
+// scans the fixture session, the detector samples and generated traffic
+// with and without them and requires the same findings.
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func isWordByte(c byte) bool { return isAlnum(c) || c == '_' }
+
+// macShape reports whether b holds 17 bytes shaped like a MAC address
+// (hex pairs separated by ':' or '-'), which every reMACFind match is.
+func macShape(b []byte) bool {
+	for i := 0; i+17 <= len(b); i++ {
+		if b[i+2] != ':' && b[i+2] != '-' {
+			continue
+		}
+		ok := true
+		for j := 0; j < 17 && ok; j++ {
+			c := b[i+j]
+			if j%3 == 2 {
+				ok = c == ':' || c == '-'
+			} else {
+				ok = isHex(c)
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// pairCandidate reports whether b has a digit, '.', four or more digits,
+// optional white space and one of , ; | — the first half of every
+// rePairFind match.
+func pairCandidate(b []byte) bool {
+	for i := 1; i+5 < len(b); i++ {
+		if b[i] != '.' || !isDigit(b[i-1]) {
+			continue
+		}
+		j := i + 1
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		if j-i-1 < 4 {
+			continue
+		}
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r' || b[j] == '\f') {
+			j++
+		}
+		if j < len(b) && (b[j] == ',' || b[j] == ';' || b[j] == '|') {
+			return true
+		}
+	}
+	return false
+}
+
+var pkgTLDs = []string{"com", "cn", "org", "net", "io", "me", "tv", "air", "top"}
+
+// pkgStarts counts, up to max, the places where a rePkgFind match can
+// start: a word boundary, one of its first labels, '.', a lower-case
+// letter. Fewer than five starts cannot give five distinct packages.
+func pkgStarts(b []byte, max int) int {
+	n := 0
+	for i := 0; i < len(b) && n < max; i++ {
+		c := b[i]
+		if c < 'a' || c > 't' || i > 0 && isWordByte(b[i-1]) {
+			continue
+		}
+		for _, t := range pkgTLDs {
+			e := i + len(t)
+			if e+1 < len(b) && string(b[i:e]) == t && b[e] == '.' && b[e+1] >= 'a' && b[e+1] <= 'z' {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func isEmailLocal(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func isEmailDomain(c byte) bool { return isAlnum(c) || c == '-' || c == '.' }
+
+// emailWindow bounds where reEmailFind can match: a match holds one '@',
+// at most 64 bytes of local part before it and only domain bytes after
+// it, so every match lies between 64 bytes before the first '@' and the
+// end of the domain bytes after the last '@'.
+func emailWindow(b []byte) (int, int) {
+	first, last := -1, -1
+	for i, c := range b {
+		if c == '@' {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return 0, 0
+	}
+	lo := max(0, first-64)
+	hi := last + 1
+	for hi < len(b) && isEmailDomain(b[hi]) {
+		hi++
+	}
+	return lo, hi
+}
