@@ -119,6 +119,9 @@ func WriteTemplate(w io.Writer, c *Catalog, opt TemplateOptions) error {
 		} else {
 			pf("  # 规则：pass: %s\n", oneLine(u.Rule.Pass))
 		}
+		for _, n := range u.Notes {
+			pf("  # 注：%s\n", oneLine(n))
+		}
 		pf("  %s:\n", u.ID)
 		if u.Applicability != "" {
 			pf("    # A）适用性问题：%s\n", oneLine(u.Applicability))
