@@ -232,6 +232,10 @@ func (w *jsonWalker) str() (int, int, bool, error) {
 	s := w.i
 	esc := false
 	for w.i < len(w.b) {
+		if strPlain[w.b[w.i]] {
+			w.i++
+			continue
+		}
 		switch c := w.b[w.i]; {
 		case c == '\\':
 			esc = true
@@ -248,6 +252,14 @@ func (w *jsonWalker) str() (int, int, bool, error) {
 	}
 	return 0, 0, false, errNotJSON
 }
+
+// strPlain marks the bytes that a JSON string holds as they are.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return
+}()
 
 // unescapeJSON decodes a quoted JSON string; on error it returns the text
 // between the quotes unchanged.

@@ -164,9 +164,7 @@ func (m *Matcher) appendFind(dst []Hit, b []byte) []Hit {
 	return m.idx.appendHits(dst, m.Variants, b)
 }
 
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
+func isAlnum(c byte) bool { return byteClass[c]&clAlnum != 0 }
 
 func boundary(b []byte, s, e int, v *Variant) bool {
 	return boundaryAt(b, s, e, v.Pattern, strings.HasPrefix(v.Encoding, "base64"))

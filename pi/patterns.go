@@ -93,21 +93,13 @@ func (fs *flowScan) pat(name, pi string, where *loc, v string, conf float64, lay
 // patterns runs the pattern detectors over one value. Prefilters (digit
 // runs, '@', ':') keep the regular expressions off values that cannot match.
 func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
-	digits, at, colon, dash, dot := 0, false, false, false, false
+	digits, flags := 0, uint8(0)
 	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '@':
-			at = true
-		case c == ':':
-			colon = true
-		case c == '-':
-			dash = true
-		case c == '.':
-			dot = true
-		}
+		k := byteClass[c]
+		digits += int(k & clDigit)
+		flags |= k
 	}
+	at, colon, dash, dot := flags&clAt != 0, flags&clColon != 0, flags&clDash != 0, flags&clDot != 0
 	if digits >= 11 {
 		fs.digitRuns(where, b, layers)
 	}

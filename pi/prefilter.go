@@ -1,5 +1,7 @@
 package pi
 
+import "bytes"
+
 // Cheap byte checks that keep the pattern regular expressions off values
 // that cannot match them. Each one tests a condition every match of its
 // expression has to meet, so it never drops a match; prefilter_test.go
@@ -7,6 +9,36 @@ package pi
 // with and without them and requires the same findings.
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// byte classes for the one pass over a value in patterns
+const (
+	clDigit = 1 << iota
+	clAt
+	clColon
+	clDash
+	clDot
+	clAlnum
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = clDigit | clAlnum
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			t[c] = clAlnum
+		case c == '@':
+			t[c] = clAt
+		case c == ':':
+			t[c] = clColon
+		case c == '-':
+			t[c] = clDash
+		case c == '.':
+			t[c] = clDot
+		}
+	}
+	return
+}()
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
@@ -66,17 +98,23 @@ var pkgTLDs = []string{"com", "cn", "org", "net", "io", "me", "tv", "air", "top"
 
 // pkgStarts counts, up to max, the places where a rePkgFind match can
 // start: a word boundary, one of its first labels, '.', a lower-case
-// letter. Fewer than five starts cannot give five distinct packages.
+// letter. Fewer than five starts cannot give five distinct packages. It
+// looks at the dots only (bytes.IndexByte), which are few.
 func pkgStarts(b []byte, max int) int {
 	n := 0
-	for i := 0; i < len(b) && n < max; i++ {
-		c := b[i]
-		if c < 'a' || c > 't' || i > 0 && isWordByte(b[i-1]) {
+	for off := 0; n < max; {
+		i := bytes.IndexByte(b[off:], '.')
+		if i < 0 {
+			break
+		}
+		d := off + i
+		off = d + 1
+		if d+1 >= len(b) || b[d+1] < 'a' || b[d+1] > 'z' {
 			continue
 		}
 		for _, t := range pkgTLDs {
-			e := i + len(t)
-			if e+1 < len(b) && string(b[i:e]) == t && b[e] == '.' && b[e+1] >= 'a' && b[e+1] <= 'z' {
+			s := d - len(t)
+			if s >= 0 && string(b[s:d]) == t && (s == 0 || !isWordByte(b[s-1])) {
 				n++
 				break
 			}

@@ -519,20 +519,21 @@ func decodeBase64(b []byte) []byte {
 	return nil
 }
 
+// base64Runs finds runs of at least min base64 characters (starting with
+// one that is not '=') that isBase64 accepts.
 func base64Runs(b []byte, min int) [][]byte {
 	var out [][]byte
-	start := -1
-	for i := 0; i <= len(b); i++ {
-		if i < len(b) && b64chars[b[i]] && b[i] != '=' || (i < len(b) && b[i] == '=' && start >= 0) {
-			if start < 0 {
-				start = i
-			}
-			continue
+	for i := 0; i < len(b); {
+		for i < len(b) && (!b64chars[b[i]] || b[i] == '=') {
+			i++
 		}
-		if start >= 0 && i-start >= min && isBase64(b[start:i]) {
-			out = append(out, b[start:i])
+		s := i
+		for i < len(b) && b64chars[b[i]] {
+			i++
 		}
-		start = -1
+		if i-s >= min && isBase64(b[s:i]) {
+			out = append(out, b[s:i])
+		}
 	}
 	return out
 }
