@@ -67,8 +67,8 @@ func (fs *flowScan) hintOf(l *loc) string {
 		}
 		return l.hint
 	}
-	if l.hint = fs.cachedHintS(l.key); l.hint == "" {
-		l.hint = fs.cachedHintS(l.base)
+	if l.hint = hintFor(l.key); l.hint == "" {
+		l.hint = hintFor(l.base)
 	}
 	return l.hint
 }
@@ -88,23 +88,6 @@ func (fs *flowScan) cachedHint(k []byte) string {
 	h := hintFor(s)
 	if len(fs.hints) < 1024 {
 		fs.hints[s] = h
-	}
-	return h
-}
-
-func (fs *flowScan) cachedHintS(k string) string {
-	if k == "" {
-		return ""
-	}
-	if h, ok := fs.hints[k]; ok {
-		return h
-	}
-	if fs.hints == nil {
-		fs.hints = map[string]string{}
-	}
-	h := hintFor(k)
-	if len(fs.hints) < 1024 {
-		fs.hints[k] = h
 	}
 	return h
 }

@@ -211,7 +211,7 @@ func (fs *flowScan) digitRuns(where *loc, b []byte, layers []string) {
 		after := end >= len(b) || !isAlnum(b[end]) && !(b[end] == '.' && end+1 < len(b) && b[end+1] >= '0' && b[end+1] <= '9')
 		plus86 := i >= 3 && string(b[i-3:i]) == "+86"
 		if before || plus86 {
-			if n := j - i; after && (xSuffix || n == 11 || n == 13 || n >= 15 && n <= 19) {
+			if n := j - i; after && (xSuffix || n == 11 || n == 13 && b[i] == '8' && b[i+1] == '6' || n >= 15 && n <= 19) {
 				fs.classifyDigits(where, string(b[i:j]), xSuffix, layers)
 			}
 		}

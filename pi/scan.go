@@ -101,7 +101,7 @@ type coordPair struct {
 // request body, WebSocket messages from the app) and, with
 // ScanOptions.Responses, the response body.
 func (s *Scanner) ScanFlow(f *evidence.Flow) ([]Detection, []evidence.Opaque) {
-	fs := &flowScan{s: s, budget: s.opt.MaxDecoded, seen: map[string]bool{}, flowID: f.ID}
+	fs := &flowScan{s: s, budget: s.opt.MaxDecoded, flowID: f.ID}
 	if f.URL != "" {
 		fs.scanURL(f.URL)
 	}
@@ -424,6 +424,9 @@ func (fs *flowScan) add(d Detection) {
 	k := d.PIType + "\x00" + d.Detector + "\x00" + d.Where + "\x00" + d.Value
 	if fs.seen[k] {
 		return
+	}
+	if fs.seen == nil {
+		fs.seen = map[string]bool{}
 	}
 	fs.seen[k] = true
 	if d.PIType == "installed_apps" && d.Detector == "profile" {
