@@ -168,7 +168,7 @@ func (p *Proxy) hijackConnect(req *http.Request, client net.Conn, _ *goproxy.Pro
 		meta.proto = "HTTP/2.0"
 		var n atomic.Int64
 		p.h2.ServeConn(tc, &http2.ServeConnOpts{
-			Context:    context.Background(),
+			Context:    p.ctx,
 			Handler:    p.h2Handler(meta, &n),
 			BaseConfig: &http.Server{ReadHeaderTimeout: 30 * time.Second},
 		})
@@ -253,6 +253,16 @@ func (p *Proxy) tunnel(client net.Conn, cc *countingConn, target, name, sni stri
 		return
 	}
 	f.ServerIP, f.ServerPort = serverAddrOf(up)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-p.ctx.Done(): // Close: end the tunnel
+			up.Close()
+			client.Close()
+		case <-done:
+		}
+	}()
 	var wg sync.WaitGroup
 	var upN, downN int64
 	var upErr, downErr error
@@ -327,7 +337,7 @@ func (p *Proxy) exchangeH1(conn net.Conn, br *bufio.Reader, bw *bufio.Writer, re
 	x := p.newExchange(meta, req, hdrs)
 	u := *req.URL
 	u.Scheme, u.Host = meta.scheme, meta.target
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
 	resp, err := p.forward(ctx, x, req, &u)
 	if err != nil {

@@ -82,6 +82,7 @@ type exchange struct {
 
 func (p *Proxy) newExchange(m connMeta, in *http.Request, reqHeaders []evidence.Header) *exchange {
 	x := &exchange{p: p}
+	p.inflight.Add(1)
 	x.reqBuf.cap, x.respBuf.cap = p.bodyCap, p.bodyCap
 	host := in.Host
 	if host == "" {
@@ -140,6 +141,7 @@ func (x *exchange) finish() {
 		}
 		x.mu.Unlock()
 		x.p.record(f)
+		x.p.inflight.Add(-1)
 	})
 }
 

@@ -226,3 +226,42 @@ func TestPlainHTTPProxy(t *testing.T) {
 		t.Fatalf("plain flow: %+v", f)
 	}
 }
+
+// TestCloseRecordsExchangesInProgress: a response still streaming when the
+// proxy closes is recorded, with an error, before Close returns.
+func TestCloseRecordsExchangesInProgress(t *testing.T) {
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("partial"))
+		w.(http.Flusher).Flush()
+		close(started)
+		<-r.Context().Done()
+	})
+	for _, h2 := range []bool{false, true} {
+		t.Run(fmt.Sprint("h2=", h2), func(t *testing.T) {
+			started = make(chan struct{})
+			r := newRig(t, h, h2, nil)
+			cl := r.client(h2)
+			if h2 {
+				cl.Transport.(*http.Transport).TLSClientConfig.NextProtos = []string{"h2"}
+			}
+			go func() {
+				resp, err := cl.Get("https://example.com/stream")
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+			<-started
+			time.Sleep(50 * time.Millisecond)
+			r.proxy.Close()
+			fl := r.rec.snapshot()
+			if len(fl) != 1 {
+				t.Fatalf("%d flows recorded by Close", len(fl))
+			}
+			if string(fl[0].RespBody.Raw) != "partial" || fl[0].Error == "" || fl[0].Status != 200 {
+				t.Fatalf("partial flow: body %q error %q", fl[0].RespBody.Raw, fl[0].Error)
+			}
+		})
+	}
+}

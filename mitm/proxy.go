@@ -6,6 +6,7 @@
 package mitm
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ceping/ceping/evidence"
@@ -110,6 +112,9 @@ type Proxy struct {
 	closed bool
 	wg     sync.WaitGroup
 
+	ctx         context.Context // canceled by Close: ends upstream requests
+	cancel      context.CancelFunc
+	inflight    atomic.Int64 // exchanges begun and not yet recorded
 	pinned      sync.Map // host → struct{}: clients rejected our certificate
 	intercepted sync.Map // host → struct{}: at least one request intercepted
 }
@@ -134,6 +139,7 @@ func New(cfg Config) (*Proxy, error) {
 		}
 	}
 	p := &Proxy{cfg: cfg, log: cfg.Log, bodyCap: cfg.BodyCap, conns: map[net.Conn]struct{}{}}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if p.log == nil {
 		p.log = logrus.StandardLogger()
 	}
@@ -181,7 +187,7 @@ func New(cfg Config) (*Proxy, error) {
 		Handler:           http.HandlerFunc(p.front),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		BaseContext:       func(net.Listener) context.Context { return p.ctx },
 	}
 	if cfg.Marker != nil {
 		ctl, err := startControl(cfg.Marker, cfg.ControlFile, p.log)
@@ -224,12 +230,21 @@ func (p *Proxy) ControlToken() string {
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
+	p.cancel()
 	for c := range p.conns {
 		c.Close()
 	}
 	p.mu.Unlock()
 	err := p.srv.Close()
 	p.wg.Wait()
+	// HTTP/2 and plain-HTTP handlers may outlive their connection by a
+	// moment: wait for every exchange begun to be recorded
+	for deadline := time.Now().Add(10 * time.Second); p.inflight.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := p.inflight.Load(); n > 0 {
+		p.log.Warnf("closing with %d exchanges not recorded", n)
+	}
 	p.tr.CloseIdleConnections()
 	if p.ctl != nil {
 		if cerr := p.ctl.close(); err == nil {
