@@ -115,8 +115,8 @@ type Proxy struct {
 	ctx         context.Context // canceled by Close: ends upstream requests
 	cancel      context.CancelFunc
 	inflight    atomic.Int64 // exchanges begun and not yet recorded
-	pinned      sync.Map // host → struct{}: clients rejected our certificate
-	intercepted sync.Map // host → struct{}: at least one request intercepted
+	pinned      sync.Map     // host → struct{}: clients rejected our certificate
+	intercepted sync.Map     // host → struct{}: at least one request intercepted
 }
 
 // New builds a proxy from cfg. It starts the control endpoint when
