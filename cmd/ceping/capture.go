@@ -37,6 +37,7 @@ type captureOptions struct {
 	noPassthrough    bool
 	insecureUpstream bool
 	noKeys           bool
+	iface            string
 
 	// for tests
 	upstreamRoots *x509.CertPool
@@ -78,6 +79,7 @@ the session is closed cleanly.`,
 	f.BoolVar(&o.noPassthrough, "no-passthrough", false, "keep intercepting hosts whose client rejected our certificate (default: tunnel them after the first failure, so the app keeps working)")
 	f.BoolVar(&o.insecureUpstream, "insecure-upstream", false, "do not verify upstream servers' certificates")
 	f.BoolVar(&o.noKeys, "no-keys", false, "no single-key shortcuts even when stdin is a terminal")
+	f.StringVar(&o.iface, "iface", "", "also capture packets on this interface (Linux, root or CAP_NET_RAW): DNS, connections with SNI and plain HTTP that bypass the proxy")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -397,6 +399,11 @@ func runCapture(ctx context.Context, o captureOptions, stdout io.Writer) error {
 			log.WithError(err).Warn("no single-key shortcuts")
 		}
 	}
+	var live *liveCapture
+	if o.iface != "" {
+		live = startLive(ctx, o.iface, st, l.Addr().String(), out)
+		out.Println("抓包 packet capture on " + o.iface)
+	}
 	if o.ready != nil {
 		o.ready(l.Addr().String())
 	}
@@ -423,6 +430,11 @@ loop:
 	out.Println("停止中 stopping: recording the exchanges in progress…")
 	if err := px.Close(); err != nil && runErr == nil {
 		runErr = err
+	}
+	if live != nil {
+		cancel()
+		live.wait(3 * time.Second)
+		out.Println(fmt.Sprintf("抓包 packets: %d DNS answers, %d connections, %d plain-HTTP flows", live.stats.dns, live.stats.conns, live.stats.flows))
 	}
 	storeClosed = true
 	if err := st.Close(); err != nil && runErr == nil {
