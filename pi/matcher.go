@@ -107,8 +107,9 @@ func (ix *prefixIndex) candidates(k uint32) []int32 {
 	return nil
 }
 
-// scan calls hit for each leftmost-longest, non-overlapping variant match
-// (before the token-boundary check).
+// appendHits appends each leftmost-longest, non-overlapping variant match
+// that stands on token boundaries. A match that fails the boundary check
+// still consumes its bytes, as in the automaton search.
 func (ix *prefixIndex) appendHits(dst []Hit, vs []Variant, b []byte) []Hit {
 	if ix.minLen == 0 || len(b) < ix.minLen {
 		return dst
