@@ -225,7 +225,12 @@ func (t *teeBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (t *teeBody) Close() error { return t.rc.Close() }
+// Close does not close the app's request body: the transport closes the
+// outgoing body once sent, but the HTTP/1.1 loop must still drain what the
+// server did not read and then read the next request from the same
+// connection (closing it here broke every keep-alive request after a body).
+// The servers close their request bodies themselves when the exchange ends.
+func (t *teeBody) Close() error { return nil }
 
 // respTee captures the response body as it is forwarded and finishes the
 // exchange when closed.
