@@ -19,6 +19,7 @@ var analyzeOpt struct {
 	geoip   string
 	json    bool
 	reveal  bool
+	first   []string
 }
 
 var analyzeCmd = &cobra.Command{
@@ -50,7 +51,7 @@ stores the findings in the session. Values are masked unless --reveal.`,
 				device = p
 			}
 		}
-		in := pi.Input{Flows: ev.Flows, Markers: ev.Markers, DNS: ev.DNS, Conns: ev.Conns, App: ev.App, Reveal: analyzeOpt.reveal}
+		in := pi.Input{Flows: ev.Flows, Markers: ev.Markers, DNS: ev.DNS, Conns: ev.Conns, App: ev.App, Reveal: analyzeOpt.reveal, FirstParty: analyzeOpt.first}
 		if device != "" {
 			prof, warns, err := pi.LoadProfile(device)
 			if err != nil {
@@ -95,6 +96,7 @@ func init() {
 	f.StringVar(&analyzeOpt.geoip, "geoip", "", "MaxMind-format country database instead of the embedded data")
 	f.BoolVar(&analyzeOpt.json, "json", false, "print the analysis as JSON")
 	f.BoolVar(&analyzeOpt.reveal, "reveal", false, "show raw values (lab-internal use only)")
+	f.StringArrayVar(&analyzeOpt.first, "first-party", nil, "the app's own domain (repeatable; added to those derived from the package name and its endpoints)")
 	rootCmd.AddCommand(analyzeCmd)
 }
 

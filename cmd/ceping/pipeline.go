@@ -37,8 +37,10 @@ type pipelineOptions struct {
 	Answers []string // answers files, in order
 	Geo     *pi.Geo  // nil: embedded iploc data
 	Reveal  bool
-	Now     time.Time
-	Meta    reports.Meta
+	// FirstParty are the app's own domains beyond those pi derives.
+	FirstParty []string
+	Now        time.Time
+	Meta       reports.Meta
 }
 
 // pipelineResult is what one run produced.
@@ -69,7 +71,7 @@ func runPipeline(ev *evidenceSet, opt pipelineOptions) (*pipelineResult, error) 
 		}
 		r, err := pi.Analyze(pi.Input{
 			Flows: ev.Flows, Markers: ev.Markers, DNS: ev.DNS, Conns: ev.Conns,
-			App: ev.App, Profile: ev.Profile, Geo: opt.Geo, Reveal: opt.Reveal,
+			App: ev.App, Profile: ev.Profile, Geo: opt.Geo, Reveal: opt.Reveal, FirstParty: opt.FirstParty,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("PI analysis: %w", err)

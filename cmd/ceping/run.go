@@ -29,6 +29,7 @@ type runOptions struct {
 	out     string
 	geoip   string
 	reveal  bool
+	first   []string
 }
 
 var runOpt runOptions
@@ -67,6 +68,7 @@ func init() {
 	f.StringVar(&runOpt.out, "out", "", "report folder (default DIR/report)")
 	f.StringVar(&runOpt.geoip, "geoip", "", "MaxMind-format country database instead of the embedded IP2Location LITE data")
 	f.BoolVar(&runOpt.reveal, "reveal", false, "show raw PI values in the report (lab-internal use only)")
+	f.StringArrayVar(&runOpt.first, "first-party", nil, "the app's own domain (repeatable; added to those derived from the package name and its endpoints)")
 	rootCmd.AddCommand(runCmd)
 }
 
@@ -139,7 +141,7 @@ func runSession(dir string, runOpt runOptions) (*pipelineResult, map[string]stri
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := pipelineOptions{Answers: runOpt.answers, Reveal: runOpt.reveal, Meta: meta}
+	opt := pipelineOptions{Answers: runOpt.answers, Reveal: runOpt.reveal, Meta: meta, FirstParty: runOpt.first}
 	if runOpt.geoip != "" {
 		g, err := pi.NewGeo(runOpt.geoip)
 		if err != nil {

@@ -196,3 +196,33 @@ func TestCLIJudgeSession(t *testing.T) {
 		t.Errorf("judge --session writes the report as run does: %v", err)
 	}
 }
+
+func TestCLIAnalyzeFirstParty(t *testing.T) {
+	dir := scriptedSession(t)
+	party := func(args ...string) map[string]string {
+		t.Helper()
+		out, stderr, code := runCeping(t, append([]string{"analyze", "--session", dir, "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var r struct {
+			Observations []struct{ Host, Party string } `json:"observations"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, o := range r.Observations {
+			m[o.Host] = o.Party
+		}
+		return m
+	}
+	// No package facts: nothing is known to be the app's own.
+	if p := party(); p["api.leaky.example.cn"] != "third" {
+		t.Fatalf("without --first-party: %v", p)
+	}
+	p := party("--first-party", "leaky.example.cn")
+	if p["api.leaky.example.cn"] != "first" || p["log.leaky.example.cn"] != "first" || p["t.appsflyer.com"] != "third" {
+		t.Fatalf("with --first-party: %v", p)
+	}
+}
