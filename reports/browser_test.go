@@ -2,50 +2,23 @@ package reports
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/net/html"
 
 	"github.com/ceping/ceping/internal/testutil"
 )
 
-// chromium runs Debian's chromium headless on a local file with the given
-// mode flags and returns its stdout.
+// chromium runs Debian's chromium headless on a file (testutil.Chromium).
 func chromium(t *testing.T, file string, mode ...string) []byte {
 	t.Helper()
-	bin := testutil.NeedTool(t, "chromium", "chromium")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	args := append([]string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir=" + t.TempDir(),
-	}, mode...)
-	args = append(args, "file://"+file)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", mode, err, lastLines(stderr.String(), 10))
-	}
-	return stdout.Bytes()
-}
-
-func lastLines(s string, n int) string {
-	l := strings.Split(strings.TrimSpace(s), "\n")
-	if len(l) > n {
-		l = l[len(l)-n:]
-	}
-	return strings.Join(l, "\n")
+	return testutil.Chromium(t, file, mode...)
 }
 
 func writeHTML(t *testing.T, r *Report) string {
@@ -119,20 +92,7 @@ func scanDOM(t *testing.T, dom []byte) *domStats {
 	return s
 }
 
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
-}
+func nodeText(n *html.Node) string { return testutil.DOMText(n) }
 
 // TestBrowserDOM loads the hostile report in a real browser and inspects
 // the DOM the browser built: verdicts, item count, the SVG timeline, and

@@ -105,20 +105,7 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
-}
+func nodeText(n *html.Node) string { return testutil.DOMText(n) }
 
 func hasElement(n *html.Node, tag string) bool {
 	if n.Type == html.ElementNode && n.Data == tag {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 // Chromium runs Debian's chromium headless on a local file with the given
@@ -34,4 +36,20 @@ func Chromium(t testing.TB, file string, mode ...string) []byte {
 		t.Fatalf("chromium %v: %v\n%s", mode, err, strings.Join(l, "\n"))
 	}
 	return stdout.Bytes()
+}
+
+// DOMText is the text of every text node under n, in document order.
+func DOMText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
 }

@@ -17,6 +17,7 @@ import (
 var (
 	bigOnce sync.Once
 	bigPath string
+	bigDir  string
 )
 
 // bigCapture writes (once) a synthetic capture of an app session: for each
@@ -61,7 +62,13 @@ func bigCapture(b testing.TB) string {
 			frames = append(frames, c.frames...)
 			ts = ts.Add(20 * time.Millisecond)
 		}
-		bigPath = filepath.Join(os.TempDir(), "ceping-pcap-bench.pcap")
+		// one file per test process (runs may overlap), removed by TestMain
+		dir, err := os.MkdirTemp("", "ceping-pcap-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		bigDir = dir
+		bigPath = filepath.Join(dir, "session.pcap")
 		if err := os.WriteFile(bigPath, pcapFile(b, layers.LinkTypeEthernet, frames, false), 0o644); err != nil {
 			b.Fatal(err)
 		}
@@ -114,4 +121,12 @@ func BenchmarkIngest(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bigDir != "" {
+		os.RemoveAll(bigDir)
+	}
+	os.Exit(code)
 }
