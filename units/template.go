@@ -16,6 +16,11 @@ type TemplateOptions struct {
 	Tester     string
 	App        string
 	Now        time.Time // written as at when non-zero
+	// Auto are answers ceping already gave from evidence (e.g. a session's
+	// evaluators); each is shown as a comment above its step, so the tester
+	// sees what is decided and why. They are not written as answers: the
+	// judge takes them from the evidence again.
+	Auto []StepAnswer
 }
 
 // SelectUnits returns the units named by ids and categories (all units when
@@ -139,6 +144,11 @@ func WriteTemplate(w io.Writer, c *Catalog, opt TemplateOptions) error {
 				ms = u.Methods
 			}
 			pf("    #    方式：%s\n", joinMethods(ms))
+			for _, a := range opt.Auto {
+				if a.Unit == u.ID && a.Step == strconv.Itoa(s.N) {
+					pf("    #    ceping 自动回答：%s（%s）%s\n", a.Value, a.Method, oneLine(a.Note))
+				}
+			}
 			writeStepLine(bw, strconv.Itoa(s.N), s.Methods, u.Methods)
 		}
 	}

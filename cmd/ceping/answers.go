@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/ceping/ceping/session"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ var (
 	answersTplCategory []string
 	answersTplTester   string
 	answersTplApp      string
+	answersTplSession  string
 )
 
 var answersTemplateCmd = &cobra.Command{
@@ -37,11 +39,17 @@ judge it with "ceping judge --answers FILE". See docs/rules.md.`,
 		if err != nil {
 			return fmt.Errorf("units catalog: %w", err)
 		}
-		var buf bytes.Buffer
-		err = units.WriteTemplate(&buf, cat, units.TemplateOptions{
+		opt := units.TemplateOptions{
 			Units: answersTplUnits, Categories: answersTplCategory,
 			Tester: answersTplTester, App: answersTplApp,
-		})
+		}
+		if answersTplSession != "" {
+			if opt.Auto, err = sessionAutoAnswers(answersTplSession); err != nil {
+				return err
+			}
+		}
+		var buf bytes.Buffer
+		err = units.WriteTemplate(&buf, cat, opt)
 		if err != nil {
 			return err
 		}
@@ -64,6 +72,33 @@ func init() {
 	f.StringSliceVar(&answersTplCategory, "category", nil, "only these categories (PIC, PIS, UPI, RPI, EPI, HPI, PIO)")
 	f.StringVar(&answersTplTester, "tester", "", "测评人员: the default tester of every answer")
 	f.StringVar(&answersTplApp, "app", "", "the App under test (free text)")
+	f.StringVar(&answersTplSession, "session", "", "show, above each step, what ceping already answers from this session's evidence")
 	answersCmd.AddCommand(answersTemplateCmd)
 	rootCmd.AddCommand(answersCmd)
+}
+
+// sessionAutoAnswers runs the evaluators on a session's evidence (package,
+// traffic, markers, the stored policy analysis) without judging or writing
+// anything.
+func sessionAutoAnswers(dir string) ([]units.StepAnswer, error) {
+	st, err := session.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	ev, err := loadRunEvidence(st, dir, runOptions{})
+	if err != nil {
+		return nil, err
+	}
+	res, err := runPipeline(ev, pipelineOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var decided []units.StepAnswer
+	for _, a := range res.Auto {
+		if a.Value != units.Unknown {
+			decided = append(decided, a)
+		}
+	}
+	return decided, nil
 }

@@ -114,27 +114,8 @@ func runSession(dir string, runOpt runOptions) (*pipelineResult, map[string]stri
 		return nil, nil, err
 	}
 	defer st.Close()
-	ev, err := loadSessionEvidence(st)
+	ev, err := loadRunEvidence(st, dir, runOpt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("session %s: %w", dir, err)
-	}
-	device := runOpt.device
-	if device == "" {
-		if p := filepath.Join(dir, "device.yaml"); fileExists(p) {
-			device = p
-		}
-	}
-	if device != "" {
-		prof, warns, err := pi.LoadProfile(device)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, w := range warns {
-			log.Warn(w.String())
-		}
-		ev.Profile = prof
-	}
-	if ev.Policy, err = loadPolicyFacts(st, runOpt.policy); err != nil {
 		return nil, nil, err
 	}
 	meta, err := loadMeta(runOpt.meta)
@@ -276,4 +257,34 @@ func loadPolicyFacts(st *session.Store, path string) (*auto.Policy, error) {
 		return nil, err
 	}
 	return policyFacts(&p), nil
+}
+
+// loadRunEvidence reads the session's evidence, the device profile (--device,
+// else DIR/device.yaml) and the privacy policy (--policy, else the analysis
+// stored in the session).
+func loadRunEvidence(st *session.Store, dir string, o runOptions) (*evidenceSet, error) {
+	ev, err := loadSessionEvidence(st)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", dir, err)
+	}
+	device := o.device
+	if device == "" {
+		if p := filepath.Join(dir, "device.yaml"); fileExists(p) {
+			device = p
+		}
+	}
+	if device != "" {
+		prof, warns, err := pi.LoadProfile(device)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warns {
+			log.Warn(w.String())
+		}
+		ev.Profile = prof
+	}
+	if ev.Policy, err = loadPolicyFacts(st, o.policy); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }

@@ -226,3 +226,24 @@ func TestCLIAnalyzeFirstParty(t *testing.T) {
 		t.Fatalf("with --first-party: %v", p)
 	}
 }
+
+func TestCLIAnswersTemplateSession(t *testing.T) {
+	dir := scriptedSession(t)
+	out, stderr, code := runCeping(t, "answers", "template", "--session", dir, "--units", "PIC-12,EPI-38,PIC-01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"ceping 自动回答：否定（技术检测）用户同意隐私政策前", "ceping 自动回答：肯定（技术检测）个人信息（oaid）被发送至境外（US）"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("template lacks %q", want)
+		}
+	}
+	// The template stays a valid answers file that answers nothing yet.
+	p := filepath.Join(t.TempDir(), "a.yaml")
+	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCeping(t, "judge", "--answers", p); code != exitJudgePending {
+		t.Fatalf("judge on the untouched template: exit %d, want %d (待定): %s", code, exitJudgePending, stderr)
+	}
+}
