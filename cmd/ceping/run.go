@@ -212,7 +212,11 @@ func printRunSummary(w io.Writer, res *pipelineResult, files map[string]string) 
 		for i, u := range pending {
 			ids[i] = u.ID
 		}
-		fmt.Fprintf(w, "待定的测评单元（%d）：%s\n", len(pending), strings.Join(ids, "、"))
+		list := strings.Join(ids, "、")
+		if len(ids) > 20 {
+			list = strings.Join(ids[:12], "、") + fmt.Sprintf(" … 等 %d 个（答卷中作答后重新判定；详见报告）", len(ids))
+		}
+		fmt.Fprintf(w, "待定的测评单元（%d）：%s\n", len(pending), list)
 	}
 	if res.PI != nil {
 		fmt.Fprintf(w, "流量：%d 个请求，发现个人信息 %d 处，境外目的地 %d 个\n", res.PI.Stats.Flows, len(res.PI.Observations), len(res.PI.CrossBorder))
