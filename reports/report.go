@@ -82,6 +82,10 @@ type Evidence struct {
 	Permissions     []PermissionRow  `json:"permissions,omitempty"`
 	Frequency       []FrequencyRow   `json:"frequency,omitempty"`
 	Opaque          []OpaqueRow      `json:"opaque,omitempty"`
+	// Flows describes the flows the report cites (request line without the
+	// query, which may carry PI; server address; status), so each flow
+	// reference in the evidence index says what was sent where.
+	Flows []FlowRow `json:"flows,omitempty"`
 	Timeline        *Timeline        `json:"timeline,omitempty"`
 	// GeoCredit is the attribution the IP geolocation data requires (e.g.
 	// IP2Location LITE); shown under the cross-border section.
@@ -147,6 +151,19 @@ type FrequencyRow struct {
 	Exceeded  bool   `json:"exceeded"`
 }
 
+// FlowRow is one recorded exchange the report cites.
+type FlowRow struct {
+	ID     int64     `json:"id"`
+	Time   time.Time `json:"time"`
+	Method string    `json:"method,omitempty"`
+	// URL is scheme://host/path: the query and fragment are left out.
+	URL     string `json:"url"`
+	IP      string `json:"ip,omitempty"`
+	Country string `json:"country,omitempty"`
+	Status  int    `json:"status,omitempty"`
+	Source  string `json:"source,omitempty"` // proxy, pcap, har
+}
+
 // OpaqueRow is a flow whose body could not be inspected.
 type OpaqueRow struct {
 	FlowID  int64   `json:"flow_id"`
@@ -192,5 +209,5 @@ type TimelineFinding struct {
 func (e *Evidence) empty() bool {
 	return e == nil || (len(e.PIBeforeConsent) == 0 && len(e.CrossBorder) == 0 &&
 		len(e.ThirdPartySDKs) == 0 && len(e.Permissions) == 0 && len(e.Frequency) == 0 &&
-		len(e.Opaque) == 0 && e.Timeline == nil)
+		len(e.Opaque) == 0 && len(e.Flows) == 0 && e.Timeline == nil)
 }

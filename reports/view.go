@@ -149,6 +149,13 @@ func buildIndex(r *Report) []indexEntry {
 			}
 		}
 	}
+	if e := r.Evidence; e != nil {
+		for _, f := range e.Flows {
+			if x := idx[anchor(string(evidence.RefFlow), strconv.FormatInt(f.ID, 10))]; x != nil {
+				x.Labels = append([]string{flowLine(f)}, x.Labels...)
+			}
+		}
+	}
 	out := make([]indexEntry, 0, len(idx))
 	for _, e := range idx {
 		out = append(out, *e)
@@ -363,4 +370,24 @@ func phaseText(p string) string {
 		return "未知"
 	}
 	return clean(p, false)
+}
+
+// flowLine is a flow's request line for the evidence index.
+func flowLine(f FlowRow) string {
+	var b strings.Builder
+	if f.Method != "" {
+		b.WriteString(f.Method + " ")
+	}
+	b.WriteString(f.URL)
+	if f.Status != 0 {
+		b.WriteString(" → " + strconv.Itoa(f.Status))
+	}
+	if f.IP != "" {
+		b.WriteString("（" + f.IP)
+		if f.Country != "" {
+			b.WriteString(" " + f.Country)
+		}
+		b.WriteString("）")
+	}
+	return b.String()
 }

@@ -92,6 +92,15 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(string(dom), "867543031234561") {
 		t.Error("raw IMEI in the report")
 	}
+	// Cited flows show their request line, without the query (which may
+	// carry PI: the location polls put lat/lng there).
+	if !strings.Contains(text, "POST https://api.leaky.example.cn/v1/device/register → 200（106.11.248.1 CN）") ||
+		!strings.Contains(text, "GET https://api.leaky.example.cn/v1/nearby → 200") {
+		t.Error("the evidence index lacks the cited flows' request lines")
+	}
+	if strings.Contains(text, "lat=39.9") {
+		t.Error("a URL query with the location is in the report")
+	}
 	if !hasElement(doc, "svg") {
 		t.Error("no timeline chart (svg) in the rendered report")
 	}

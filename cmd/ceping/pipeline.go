@@ -7,7 +7,9 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +98,7 @@ func runPipeline(ev *evidenceSet, opt pipelineOptions) (*pipelineResult, error) 
 
 	j := res.Judgement
 	res.Report = &reports.Report{Meta: opt.Meta, Judgement: &j, Evidence: reportEvidence(ev, res.PI)}
+	res.Report.Evidence.Flows = citedFlows(ev, res)
 	if res.Report.Meta.GeneratedAt.IsZero() {
 		res.Report.Meta.GeneratedAt = opt.Now
 	}
@@ -349,4 +352,53 @@ func firstNonEmptyStr(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// citedFlows describes every flow an answer or an evidence section cites.
+func citedFlows(ev *evidenceSet, res *pipelineResult) []reports.FlowRow {
+	cited := map[int64]bool{}
+	for _, a := range append(append([]units.StepAnswer(nil), res.Auto...), res.Manual...) {
+		for _, r := range a.Evidence {
+			if r.Kind == evidence.RefFlow {
+				if id, err := strconv.ParseInt(r.ID, 10, 64); err == nil {
+					cited[id] = true
+				}
+			}
+		}
+	}
+	if e := res.Report.Evidence; e != nil {
+		for _, f := range e.PIBeforeConsent {
+			cited[f.FlowID] = true
+		}
+		for _, c := range e.CrossBorder {
+			for _, id := range c.Flows {
+				cited[id] = true
+			}
+		}
+		for _, o := range e.Opaque {
+			cited[o.FlowID] = true
+		}
+	}
+	country := map[int64]string{}
+	if res.PI != nil {
+		for _, o := range res.PI.Observations {
+			country[o.FlowID] = o.Country
+		}
+	}
+	var out []reports.FlowRow
+	for _, f := range ev.Flows {
+		if !cited[f.ID] {
+			continue
+		}
+		u := f.URL
+		if pu, err := url.Parse(f.URL); err == nil {
+			pu.RawQuery, pu.Fragment, pu.User = "", "", nil
+			u = pu.String()
+		} else if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		out = append(out, reports.FlowRow{ID: f.ID, Time: f.Start, Method: f.Method, URL: u, IP: f.ServerIP,
+			Country: country[f.ID], Status: f.Status, Source: string(f.Source)})
+	}
+	return out
 }
