@@ -85,8 +85,8 @@ type Evidence struct {
 	// Flows describes the flows the report cites (request line without the
 	// query, which may carry PI; server address; status), so each flow
 	// reference in the evidence index says what was sent where.
-	Flows []FlowRow `json:"flows,omitempty"`
-	Timeline        *Timeline        `json:"timeline,omitempty"`
+	Flows    []FlowRow `json:"flows,omitempty"`
+	Timeline *Timeline `json:"timeline,omitempty"`
 	// GeoCredit is the attribution the IP geolocation data requires (e.g.
 	// IP2Location LITE); shown under the cross-border section.
 	GeoCredit string `json:"geo_credit,omitempty"`
