@@ -420,6 +420,9 @@ func (p *Proxy) relayWS(conn net.Conn, br *bufio.Reader, bw *bufio.Writer, resp 
 		stop()
 	}()
 	wg.Wait()
+	if p.ctx.Err() != nil {
+		x.addError("the proxy closed while the WebSocket was open")
+	}
 	body.Close()
 }
 
@@ -491,8 +494,13 @@ func (p *Proxy) plainHTTP(r *http.Request, _ *goproxy.ProxyCtx) (*http.Request, 
 	if err != nil {
 		return r, goproxy.NewResponse(r, goproxy.ContentTypeText, http.StatusBadGateway, "ceping proxy: upstream error: "+err.Error()+"\n")
 	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		resp.Header = forwardHeader(resp.Header, false)
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// WebSocket upgrades are relayed by plainWS (front); any other
+		// protocol switch cannot be relayed here
+		x.addError("upstream switched protocols without a WebSocket upgrade")
+		resp.Body.Close()
+		return r, goproxy.NewResponse(r, goproxy.ContentTypeText, http.StatusBadGateway, "ceping proxy: unexpected protocol switch\n")
 	}
+	resp.Header = forwardHeader(resp.Header, false)
 	return r, resp
 }

@@ -282,6 +282,10 @@ func (p *Proxy) front(w http.ResponseWriter, r *http.Request) {
 		p.serveCAPage(w, r)
 		return
 	}
+	if isPlainWSRequest(r) {
+		p.plainWS(w, r)
+		return
+	}
 	p.gp.ServeHTTP(w, r)
 }
 
