@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // blobStore keeps bytes under their hex SHA-256: blobs/ab/abcdef….
@@ -53,6 +54,10 @@ func (bs *blobStore) put(b []byte) (ref, newPath string, err error) {
 	ref = RefOf(b)
 	p := bs.path(ref)
 	if st, err := os.Stat(p); err == nil && st.Size() == int64(len(b)) {
+		// reused: refresh its time so a GC in another process (which keeps
+		// young unreferenced blobs) does not remove it before our row commits
+		now := time.Now()
+		os.Chtimes(p, now, now)
 		return ref, "", nil
 	}
 	shard := filepath.Dir(p)
@@ -118,7 +123,10 @@ func (s *Store) Blob(ref string) ([]byte, error) {
 }
 
 // PutBlob stores b durably in the blob store and returns its reference.
+// A blob no flow references is removed by GC once older than a minute.
 func (s *Store) PutBlob(b []byte) (string, error) {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	ref, p, err := s.blobs.put(b)
 	if err != nil || p == "" {
 		return ref, err

@@ -60,6 +60,8 @@ func (s *Store) AddFlow(f *evidence.Flow) (int64, error) {
 	if f == nil {
 		return 0, errors.New("session: AddFlow(nil)")
 	}
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	created, err := s.prepareFlow(f)
 	if err != nil {
 		return 0, err
@@ -87,6 +89,8 @@ func (s *Store) AddFlow(f *evidence.Flow) (int64, error) {
 
 // AddFlows stores fs in one transaction and sets their IDs.
 func (s *Store) AddFlows(fs []*evidence.Flow) error {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	rows := make([][]any, len(fs))
 	var created []string
 	for i, f := range fs {

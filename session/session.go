@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
@@ -52,6 +53,9 @@ type Store struct {
 	rdb   *sql.DB // readers
 	blobs *blobStore
 	w     *writer
+	// gcMu is held shared by flow writes from their first blob until their
+	// row committed, and exclusively by GC.
+	gcMu sync.RWMutex
 }
 
 // Create makes a new session in dir (created when missing). It fails when a
