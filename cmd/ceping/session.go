@@ -13,7 +13,7 @@ import (
 
 var sessionCmd = &cobra.Command{
 	Use:   "session",
-	Short: "测评会话（session folder）: new",
+	Short: "测评会话（session folder）: new, gc",
 	Long: `A session is a folder holding one test's evidence: session.db (SQLite, WAL)
 with flows, markers, connections, DNS answers, the app's facts and findings,
 and blobs/ with the HTTP bodies by SHA-256. See docs/session.md.`,
