@@ -180,3 +180,32 @@ func TestPlainWebSocketEndedByClose(t *testing.T) {
 		t.Fatalf("flow ended by Close has error %q", f.Error)
 	}
 }
+
+// TestPlainWebSocketDeclined: a server that answers the ws:// upgrade with
+// an ordinary response is forwarded and recorded as plain HTTP.
+func TestPlainWebSocketDeclined(t *testing.T) {
+	plain := newPlainServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Upgrade-Seen", r.Header.Get("Upgrade"))
+		http.Error(w, "no websockets here", http.StatusForbidden)
+	}))
+	r := newRig(t, http.NotFoundHandler(), false, func(c *Config) {
+		c.ConnectTo["chat.example.net"] = plain
+	})
+	c, err := net.DialTimeout("tcp", r.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg, _ := websocket.NewConfig("ws://chat.example.net/ws", "http://chat.example.net")
+	cfg.Location = &url.URL{Scheme: "http", Opaque: "//chat.example.net/ws", Host: "chat.example.net"}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := websocket.NewClient(cfg, c); err == nil {
+		t.Fatal("handshake succeeded against a server that declined")
+	}
+	f := r.rec.wait(t, 1)[0]
+	seen := headerValues(f.RespHeaders, "X-Upgrade-Seen")
+	if f.Scheme != "http" || f.Status != http.StatusForbidden || len(f.WebSocket) != 0 ||
+		!strings.Contains(string(f.RespBody.Raw), "no websockets here") || len(seen) != 1 || seen[0] != "websocket" {
+		t.Fatalf("declined flow: scheme %q status %d body %q", f.Scheme, f.Status, f.RespBody.Raw)
+	}
+}
