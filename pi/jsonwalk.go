@@ -2,6 +2,8 @@ package pi
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -144,11 +146,17 @@ func (w *jsonWalker) value(depth int) error {
 			}
 			w.i++
 			w.ws()
-			w.path = append(w.path, pathElem{ks: s, ke: e, esc: esc, index: -1})
-			if err := w.value(depth + 1); err != nil {
-				return err
+			if w.fn == nil {
+				if err := w.value(depth + 1); err != nil {
+					return err
+				}
+			} else {
+				w.path = append(w.path, pathElem{ks: s, ke: e, esc: esc, index: -1})
+				if err := w.value(depth + 1); err != nil {
+					return err
+				}
+				w.path = w.path[:len(w.path)-1]
 			}
-			w.path = w.path[:len(w.path)-1]
 			w.ws()
 			if w.i >= len(w.b) {
 				return errNotJSON
@@ -172,11 +180,17 @@ func (w *jsonWalker) value(depth int) error {
 		}
 		for n := 0; ; n++ {
 			w.ws()
-			w.path = append(w.path, pathElem{index: n})
-			if err := w.value(depth + 1); err != nil {
-				return err
+			if w.fn == nil {
+				if err := w.value(depth + 1); err != nil {
+					return err
+				}
+			} else {
+				w.path = append(w.path, pathElem{index: n})
+				if err := w.value(depth + 1); err != nil {
+					return err
+				}
+				w.path = w.path[:len(w.path)-1]
 			}
-			w.path = w.path[:len(w.path)-1]
 			w.ws()
 			if w.i >= len(w.b) {
 				return errNotJSON
@@ -232,6 +246,18 @@ func (w *jsonWalker) str() (int, int, bool, error) {
 	s := w.i
 	esc := false
 	for w.i < len(w.b) {
+		// eight bytes at a time up to the first byte that is not plain
+		for w.i+8 <= len(w.b) {
+			x := binary.LittleEndian.Uint64(w.b[w.i:])
+			if m := specialBytes(x); m != 0 {
+				w.i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			w.i += 8
+		}
+		if w.i >= len(w.b) {
+			break
+		}
 		if strPlain[w.b[w.i]] {
 			w.i++
 			continue
@@ -251,6 +277,21 @@ func (w *jsonWalker) str() (int, int, bool, error) {
 		}
 	}
 	return 0, 0, false, errNotJSON
+}
+
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// specialBytes marks (high bit of the byte) the bytes of x, read little
+// endian, that a JSON string does not hold as they are: '"', '\\' and
+// control bytes below 0x20. Marks above the lowest one can be spurious
+// (borrows), the lowest one is exact: callers use only the lowest.
+func specialBytes(x uint64) uint64 {
+	q := x ^ (swarOnes * '"')
+	bs := x ^ (swarOnes * '\\')
+	return ((q - swarOnes) &^ q | (bs - swarOnes) &^ bs | (x - swarOnes*0x20) &^ x) & swarHigh
 }
 
 // strPlain marks the bytes that a JSON string holds as they are.
