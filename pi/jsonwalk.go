@@ -3,9 +3,9 @@ package pi
 import (
 	"bytes"
 	"encoding/binary"
-	"math/bits"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -291,7 +291,7 @@ const (
 func specialBytes(x uint64) uint64 {
 	q := x ^ (swarOnes * '"')
 	bs := x ^ (swarOnes * '\\')
-	return ((q - swarOnes) &^ q | (bs - swarOnes) &^ bs | (x - swarOnes*0x20) &^ x) & swarHigh
+	return ((q-swarOnes)&^q | (bs-swarOnes)&^bs | (x-swarOnes*0x20)&^x) & swarHigh
 }
 
 // strPlain marks the bytes that a JSON string holds as they are.
