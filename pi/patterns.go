@@ -92,21 +92,18 @@ func (fs *flowScan) pat(name, pi string, where *loc, v string, conf float64, lay
 
 // patterns runs the pattern detectors over one value. Prefilters (digit
 // runs, '@', ':') keep the regular expressions off values that cannot match.
-func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
-	digits, flags := 0, uint8(0)
-	for _, c := range b {
-		k := byteClass[c]
-		digits += int(k & clDigit)
-		flags |= k
-	}
+// It returns the shape of the value (the leaf's nesting uses b64Run).
+func (fs *flowScan) patterns(where *loc, b []byte, layers []string) valueShape {
+	sh := shapeOf(b)
+	digits, flags := sh.digits, sh.flags
 	at, colon, dash, dot := flags&clAt != 0, flags&clColon != 0, flags&clDash != 0, flags&clDot != 0
-	if digits >= 11 {
+	pf := !fs.s.noPrefilter
+	if digits >= 11 && (!pf || sh.digitTok) {
 		fs.digitRuns(where, b, layers)
 	}
-	if len(b) >= 14 && digits >= 6 {
+	if len(b) >= 14 && digits >= 6 && (!pf || sh.meidTok) {
 		fs.meid(where, b, layers)
 	}
-	pf := !fs.s.noPrefilter
 	if at {
 		eb := b
 		if pf {
@@ -188,6 +185,7 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
 			}
 		}
 	}
+	return sh
 }
 
 // digitRuns finds phone numbers, IMEIs, resident ID numbers and bank cards

@@ -18,6 +18,8 @@ const (
 	clDash
 	clDot
 	clAlnum
+	clHex
+	clB64 // a byte of the base64 alphabets (b64chars)
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -36,9 +38,72 @@ var byteClass = func() (t [256]uint8) {
 		case c == '.':
 			t[c] = clDot
 		}
+		if isHex(byte(c)) {
+			t[c] |= clHex
+		}
+		if b64chars[c] {
+			t[c] |= clB64
+		}
 	}
 	return
 }()
+
+// valueShape is what one pass over a value tells the pattern detectors.
+type valueShape struct {
+	digits int   // ASCII digits
+	flags  uint8 // union of the byte classes
+	// digitTok: a token (maximal run of letters and digits) that digitRuns
+	// can report: all digits and 11, 13 (starting 86) or 15–19 long, or
+	// 17 digits and one more byte. Every run digitRuns classifies stands
+	// alone (no letter or digit either side), so it is such a token.
+	digitTok bool
+	// meidTok: a token of exactly 14 hex characters (what meid reports).
+	meidTok bool
+	// b64Run is the longest run of base64-alphabet bytes, an upper bound
+	// of every run base64Runs can return.
+	b64Run int
+}
+
+// shapeOf makes the one pass.
+func shapeOf(b []byte) valueShape {
+	var v valueShape
+	tl, td, th, br := 0, 0, 0, 0
+	for i, c := range b {
+		k := byteClass[c]
+		v.digits += int(k & clDigit)
+		v.flags |= k
+		if k&clB64 != 0 {
+			br++
+		} else {
+			v.b64Run = max(v.b64Run, br)
+			br = 0
+		}
+		if k&clAlnum != 0 {
+			tl++
+			td += int(k & clDigit)
+			th += int(k>>6) & 1
+			continue
+		}
+		if tl >= 11 {
+			v.token(b, i, tl, td, th)
+		}
+		tl, td, th = 0, 0, 0
+	}
+	v.b64Run = max(v.b64Run, br)
+	if tl >= 11 {
+		v.token(b, len(b), tl, td, th)
+	}
+	return v
+}
+
+func (v *valueShape) token(b []byte, end, tl, td, th int) {
+	if tl == 14 && th == 14 {
+		v.meidTok = true
+	}
+	if td == tl && (tl == 11 || tl >= 15 && tl <= 19 || tl == 13 && b[end-13] == '8' && b[end-12] == '6') || tl == 18 && td == 17 {
+		v.digitTok = true
+	}
+}
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
@@ -49,6 +114,43 @@ func isWordByte(c byte) bool { return isAlnum(c) || c == '_' }
 // macShape reports whether b holds 17 bytes shaped like a MAC address
 // (hex pairs separated by ':' or '-'), which every reMACFind match is.
 func macShape(b []byte) bool {
+	return macShapeAt(b, ':') || macShapeAt(b, '-')
+}
+
+// macShapeAt tries the places where the third byte is sep (found with
+// bytes.IndexByte: separators are few).
+func macShapeAt(b []byte, sep byte) bool {
+	for off := 0; ; {
+		p := bytes.IndexByte(b[off:], sep)
+		if p < 0 {
+			return false
+		}
+		p += off
+		off = p + 1
+		if p >= 2 && macShapeFrom(b, p-2) {
+			return true
+		}
+	}
+}
+
+func macShapeFrom(b []byte, i int) bool {
+	if i+17 > len(b) {
+		return false
+	}
+	ok := true
+	for j := 0; j < 17 && ok; j++ {
+		c := b[i+j]
+		if j%3 == 2 {
+			ok = c == ':' || c == '-'
+		} else {
+			ok = isHex(c)
+		}
+	}
+	return ok
+}
+
+// macShapeBytewise is macShape trying every offset (kept for the tests).
+func macShapeBytewise(b []byte) bool {
 	for i := 0; i+17 <= len(b); i++ {
 		if b[i+2] != ':' && b[i+2] != '-' {
 			continue
@@ -73,6 +175,35 @@ func macShape(b []byte) bool {
 // optional white space and one of , ; | — the first half of every
 // rePairFind match.
 func pairCandidate(b []byte) bool {
+	for off := 0; ; {
+		p := bytes.IndexByte(b[off:], '.')
+		if p < 0 || off+p+5 >= len(b) {
+			return false
+		}
+		i := off + p
+		off = i + 1
+		if i < 1 || !isDigit(b[i-1]) {
+			continue
+		}
+		j := i + 1
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		if j-i-1 < 4 {
+			continue
+		}
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r' || b[j] == '\f') {
+			j++
+		}
+		if j < len(b) && (b[j] == ',' || b[j] == ';' || b[j] == '|') {
+			return true
+		}
+	}
+}
+
+// pairCandidateBytewise is pairCandidate trying every offset (kept for
+// the tests).
+func pairCandidateBytewise(b []byte) bool {
 	for i := 1; i+5 < len(b); i++ {
 		if b[i] != '.' || !isDigit(b[i-1]) {
 			continue

@@ -338,7 +338,7 @@ func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest 
 		fs.add(Detection{PIType: v.PIType, Detector: "profile", Encoding: composeEnc(v.Encoding, layers),
 			Where: where.String(), Value: fs.s.m.Values[v.Value].Value, Confidence: 1})
 	}
-	fs.patterns(where, b, layers)
+	sh := fs.patterns(where, b, layers)
 	if !nest || depth >= fs.s.opt.MaxDepth || fs.budget <= 0 {
 		return
 	}
@@ -379,7 +379,7 @@ func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest 
 		return
 	}
 	// base64 runs embedded in longer text (a=…;b=… or free text)
-	if len(t) >= 32 {
+	if len(t) >= 32 && sh.b64Run >= 24 {
 		for _, run := range base64Runs(t, 24) {
 			if d := decodeBase64(run); d != nil && (printable(d) || isGzip(d)) {
 				fs.budget -= int64(len(d))

@@ -1,0 +1,69 @@
+package pi
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// checkShape compares the one-pass prefilters with what they stand for:
+// the jump versions of macShape and pairCandidate with the bytewise ones,
+// b64Run with the runs base64Runs returns, and digitTok/meidTok with the
+// runs digitRuns and meid would look at.
+func checkShape(t *testing.T, b []byte) {
+	t.Helper()
+	if macShape(b) != macShapeBytewise(b) {
+		t.Fatalf("macShape %q: jump %v, bytewise %v", b, macShape(b), macShapeBytewise(b))
+	}
+	if pairCandidate(b) != pairCandidateBytewise(b) {
+		t.Fatalf("pairCandidate %q: jump %v, bytewise %v", b, pairCandidate(b), pairCandidateBytewise(b))
+	}
+	sh := shapeOf(b)
+	for _, r := range base64Runs(b, 1) {
+		if len(r) > sh.b64Run {
+			t.Fatalf("%q: base64 run of %d > b64Run %d", b, len(r), sh.b64Run)
+		}
+	}
+	sc := NewScanner(nil, ScanOptions{})
+	fs := &flowScan{s: sc}
+	fs.digitRuns(plainLoc("x", ""), b, nil)
+	fs.meid(plainLoc("x", "meid"), b, nil)
+	for _, d := range fs.out {
+		if d.Detector == "pattern:meid" && !sh.meidTok {
+			t.Fatalf("%q: meid %s found, meidTok false", b, d.Value)
+		}
+		if d.Detector != "pattern:meid" && !sh.digitTok {
+			t.Fatalf("%q: %s %s found, digitTok false", b, d.Detector, d.Value)
+		}
+	}
+}
+
+func TestShapeAgreesWithDetectors(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	alpha := []byte("0123456789abcdefABCDEFXx:-.,;| @+/=_\"{}\n")
+	seeds := [][]byte{
+		[]byte("imei=867543031234561&mac=a4:5e:60:c1:22:3f"), []byte("11010519491231002X"), []byte("+8613812345678"),
+		[]byte("8613812345678"), []byte("A0000030ABCDEF"), []byte("39.90901, 116.39701"), []byte("6222021234567890123"),
+		[]byte("a4-5e-60-c1-22-3f"), []byte("x.12345,1"), []byte(".1234 ;"),
+	}
+	for _, s := range seeds {
+		checkShape(t, s)
+	}
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, r.IntN(64))
+		for j := range b {
+			if r.IntN(3) == 0 {
+				b[j] = alpha[r.IntN(len(alpha))]
+			} else {
+				b[j] = byte('0' + r.IntN(10))
+			}
+		}
+		checkShape(t, b)
+	}
+}
+
+func FuzzShape(f *testing.F) {
+	for _, s := range []string{"867543031234561", "a4:5e:60:c1:22:3f", "39.9090,116.3970", "A0000030ABCDEF", "11010519491231002x", "dGhpcyBpcyBhIGJhc2U2NCBzdHJpbmc="} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { checkShape(t, b) })
+}
