@@ -64,35 +64,33 @@ type valueShape struct {
 	b64Run int
 }
 
-// shapeOf makes the one pass.
+// shapeOf makes the one pass. The counters are updated with masks, not
+// branches: letters and separators alternate every few bytes, which a
+// branch predictor cannot follow. Only the end of a long token branches.
 func shapeOf(b []byte) valueShape {
 	var v valueShape
-	tl, td, th, br := 0, 0, 0, 0
+	tl, td, th, br, maxB := 0, 0, 0, 0, 0
+	digits, flags := 0, uint8(0)
 	for i, c := range b {
 		k := byteClass[c]
-		v.digits += int(k & clDigit)
-		v.flags |= k
-		if k&clB64 != 0 {
-			br++
-		} else {
-			v.b64Run = max(v.b64Run, br)
-			br = 0
-		}
-		if k&clAlnum != 0 {
-			tl++
-			td += int(k & clDigit)
-			th += int(k>>6) & 1
-			continue
-		}
-		if tl >= 11 {
+		d := int(k & clDigit)
+		digits += d
+		flags |= k
+		br = (br + 1) & -int(k>>7)
+		maxB = max(maxB, br)
+		a := int(k>>5) & 1
+		if tl >= 11 && a == 0 {
 			v.token(b, i, tl, td, th)
 		}
-		tl, td, th = 0, 0, 0
+		ma := -a
+		tl = (tl + 1) & ma
+		td = (td + d) & ma
+		th = (th + int(k>>6)&1) & ma
 	}
-	v.b64Run = max(v.b64Run, br)
 	if tl >= 11 {
 		v.token(b, len(b), tl, td, th)
 	}
+	v.digits, v.flags, v.b64Run = digits, flags, maxB
 	return v
 }
 

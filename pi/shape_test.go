@@ -3,7 +3,22 @@ package pi
 import (
 	"math/rand/v2"
 	"testing"
+	"unicode/utf8"
 )
+
+// printableBytewise is printable one byte at a time.
+func printableBytewise(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	bad := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+			bad++
+		}
+	}
+	return bad*20 <= len(b)
+}
 
 // checkShape compares the one-pass prefilters with what they stand for:
 // the jump versions of macShape and pairCandidate with the bytewise ones,
@@ -16,6 +31,9 @@ func checkShape(t *testing.T, b []byte) {
 	}
 	if pairCandidate(b) != pairCandidateBytewise(b) {
 		t.Fatalf("pairCandidate %q: jump %v, bytewise %v", b, pairCandidate(b), pairCandidateBytewise(b))
+	}
+	if printable(b) != printableBytewise(b) {
+		t.Fatalf("printable %q: %v, bytewise %v", b, printable(b), printableBytewise(b))
 	}
 	sh := shapeOf(b)
 	for _, r := range base64Runs(b, 1) {
@@ -39,7 +57,7 @@ func checkShape(t *testing.T, b []byte) {
 
 func TestShapeAgreesWithDetectors(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	alpha := []byte("0123456789abcdefABCDEFXx:-.,;| @+/=_\"{}\n")
+	alpha := []byte("0123456789abcdefABCDEFXx:-.,;| @+/=_\"{}\n\x01\x1f\x7f\x80\xe4")
 	seeds := [][]byte{
 		[]byte("imei=867543031234561&mac=a4:5e:60:c1:22:3f"), []byte("11010519491231002X"), []byte("+8613812345678"),
 		[]byte("8613812345678"), []byte("A0000030ABCDEF"), []byte("39.90901, 116.39701"), []byte("6222021234567890123"),

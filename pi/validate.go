@@ -1,6 +1,7 @@
 package pi
 
 import (
+	"encoding/binary"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -142,7 +143,20 @@ func printable(b []byte) bool {
 		return false
 	}
 	bad := 0
-	for _, c := range b {
+	i := 0
+	// eight bytes at a time: words with no control byte are skipped
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-swarOnes*0x20)&^x&swarHigh == 0 {
+			continue
+		}
+		for _, c := range b[i : i+8] {
+			if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+				bad++
+			}
+		}
+	}
+	for _, c := range b[i:] {
 		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
 			bad++
 		}
