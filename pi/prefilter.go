@@ -1,6 +1,9 @@
 package pi
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // Cheap byte checks that keep the pattern regular expressions off values
 // that cannot match them. Each one tests a condition every match of its
@@ -59,42 +62,83 @@ type valueShape struct {
 	digitTok bool
 	// meidTok: a token of exactly 14 hex characters (what meid reports).
 	meidTok bool
-	// b64Run is the longest run of base64-alphabet bytes, an upper bound
-	// of every run base64Runs can return.
+	// b64Run is the longest run of base64-alphabet bytes when that run is
+	// at least 8 long (shorter runs may count less): an upper bound of
+	// every run of 8 or more that base64Runs can return.
 	b64Run int
 }
 
-// shapeOf makes the one pass. The counters are updated with masks, not
-// branches: letters and separators alternate every few bytes, which a
-// branch predictor cannot follow. Only the end of a long token branches.
+// shapeOf makes the one pass, eight bytes at a time: the byte classes of
+// a word are gathered into one uint64, digits are a population count,
+// and runs are followed only across words (a token or base64 run inside
+// a word is shorter than 8, too short to matter). The bytes of a token of
+// 11 or more are looked at again, which is rare.
 func shapeOf(b []byte) valueShape {
 	var v valueShape
-	tl, td, th, br, maxB := 0, 0, 0, 0, 0
-	digits, flags := 0, uint8(0)
-	for i, c := range b {
-		k := byteClass[c]
-		d := int(k & clDigit)
-		digits += d
-		flags |= k
-		br = (br + 1) & -int(k>>7)
-		maxB = max(maxB, br)
-		a := int(k>>5) & 1
-		if tl >= 11 && a == 0 {
-			v.token(b, i, tl, td, th)
+	var fl uint64
+	digits, tl, br, maxB := 0, 0, 0, 0
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		c := b[i : i+8 : i+8]
+		w := uint64(byteClass[c[0]]) | uint64(byteClass[c[1]])<<8 | uint64(byteClass[c[2]])<<16 | uint64(byteClass[c[3]])<<24 |
+			uint64(byteClass[c[4]])<<32 | uint64(byteClass[c[5]])<<40 | uint64(byteClass[c[6]])<<48 | uint64(byteClass[c[7]])<<56
+		fl |= w
+		digits += bits.OnesCount64(w & (swarOnes * clDigit))
+		// high bit of each byte that is not a letter or digit (clAlnum is bit 5)
+		if n := ^(w << 2) & swarHigh; n == 0 {
+			tl += 8
+		} else {
+			if f := bits.TrailingZeros64(n) >> 3; tl+f >= 11 {
+				v.token(b, i+f, tl+f)
+			}
+			tl = bits.LeadingZeros64(n) >> 3
 		}
-		ma := -a
-		tl = (tl + 1) & ma
-		td = (td + d) & ma
-		th = (th + int(k>>6)&1) & ma
+		// high bit of each byte outside the base64 alphabets (clB64 is bit 7)
+		if n := ^w & swarHigh; n == 0 {
+			br += 8
+		} else {
+			maxB = max(maxB, br+bits.TrailingZeros64(n)>>3)
+			br = bits.LeadingZeros64(n) >> 3
+		}
+	}
+	fl |= fl >> 32
+	fl |= fl >> 16
+	fl |= fl >> 8
+	flags := uint8(fl)
+	for ; i < len(b); i++ {
+		k := byteClass[b[i]]
+		digits += int(k & clDigit)
+		flags |= k
+		if k&clB64 != 0 {
+			br++
+		} else {
+			maxB = max(maxB, br)
+			br = 0
+		}
+		if k&clAlnum != 0 {
+			tl++
+			continue
+		}
+		if tl >= 11 {
+			v.token(b, i, tl)
+		}
+		tl = 0
 	}
 	if tl >= 11 {
-		v.token(b, len(b), tl, td, th)
+		v.token(b, len(b), tl)
 	}
-	v.digits, v.flags, v.b64Run = digits, flags, maxB
+	v.digits, v.flags, v.b64Run = digits, flags, max(maxB, br)
 	return v
 }
 
-func (v *valueShape) token(b []byte, end, tl, td, th int) {
+// token looks at the token of tl letters and digits that ends at end.
+func (v *valueShape) token(b []byte, end, tl int) {
+	td, th := 0, 0
+	for _, c := range b[end-tl : end] {
+		k := byteClass[c]
+		td += int(k & clDigit)
+		th += int(k>>6) & 1
+	}
 	if tl == 14 && th == 14 {
 		v.meidTok = true
 	}

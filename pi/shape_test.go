@@ -36,7 +36,12 @@ func checkShape(t *testing.T, b []byte) {
 		t.Fatalf("printable %q: %v, bytewise %v", b, printable(b), printableBytewise(b))
 	}
 	sh := shapeOf(b)
-	for _, r := range base64Runs(b, 1) {
+	ref := shapeBytewise(b)
+	if sh.digits != ref.digits || sh.flags != ref.flags || sh.digitTok != ref.digitTok || sh.meidTok != ref.meidTok ||
+		(ref.b64Run >= 8 || sh.b64Run >= 8) && sh.b64Run != ref.b64Run {
+		t.Fatalf("shapeOf %q = %+v, bytewise %+v", b, sh, ref)
+	}
+	for _, r := range base64Runs(b, 8) {
 		if len(r) > sh.b64Run {
 			t.Fatalf("%q: base64 run of %d > b64Run %d", b, len(r), sh.b64Run)
 		}
@@ -55,6 +60,42 @@ func checkShape(t *testing.T, b []byte) {
 	}
 }
 
+// shapeBytewise is shapeOf one byte at a time (the first version).
+func shapeBytewise(b []byte) valueShape {
+	var v valueShape
+	tl, td, th, br := 0, 0, 0, 0
+	tok := func(end int) {
+		if tl == 14 && th == 14 {
+			v.meidTok = true
+		}
+		if td == tl && (tl == 11 || tl >= 15 && tl <= 19 || tl == 13 && b[end-13] == '8' && b[end-12] == '6') || tl == 18 && td == 17 {
+			v.digitTok = true
+		}
+	}
+	for i, c := range b {
+		k := byteClass[c]
+		v.digits += int(k & clDigit)
+		v.flags |= k
+		if k&clB64 != 0 {
+			br++
+		} else {
+			v.b64Run = max(v.b64Run, br)
+			br = 0
+		}
+		if k&clAlnum != 0 {
+			tl++
+			td += int(k & clDigit)
+			th += int(k>>6) & 1
+			continue
+		}
+		tok(i)
+		tl, td, th = 0, 0, 0
+	}
+	v.b64Run = max(v.b64Run, br)
+	tok(len(b))
+	return v
+}
+
 func TestShapeAgreesWithDetectors(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	alpha := []byte("0123456789abcdefABCDEFXx:-.,;| @+/=_\"{}\n\x01\x1f\x7f\x80\xe4")
@@ -67,7 +108,7 @@ func TestShapeAgreesWithDetectors(t *testing.T) {
 		checkShape(t, s)
 	}
 	for i := 0; i < 20000; i++ {
-		b := make([]byte, r.IntN(64))
+		b := make([]byte, r.IntN(100))
 		for j := range b {
 			if r.IntN(3) == 0 {
 				b[j] = alpha[r.IntN(len(alpha))]
