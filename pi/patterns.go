@@ -122,7 +122,7 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) valueShape {
 			fs.pat("email", "email", where, e, c, layers)
 		}
 	}
-	if (colon || dash) && len(b) >= 17 && (!pf || macShape(b)) {
+	if (colon || dash) && len(b) >= 17 && (!pf || sh.sepPair && macShape(b)) {
 		for _, m := range reMACFind.FindAll(b, 20) {
 			c := canonicalMAC(string(m))
 			if !validMAC(c) {

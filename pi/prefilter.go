@@ -62,6 +62,9 @@ type valueShape struct {
 	digitTok bool
 	// meidTok: a token of exactly 14 hex characters (what meid reports).
 	meidTok bool
+	// sepPair: two bytes three apart that are both ':' or '-', as the
+	// first two separators of every MAC address are.
+	sepPair bool
 	// b64Run is the longest run of base64-alphabet bytes when that run is
 	// at least 8 long (shorter runs may count less): an upper bound of
 	// every run of 8 or more that base64Runs can return.
@@ -77,6 +80,7 @@ func shapeOf(b []byte) valueShape {
 	var v valueShape
 	var fl uint64
 	digits, tl, br, maxB := 0, 0, 0, 0
+	var prevSep, sepPair uint64
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		c := b[i : i+8 : i+8]
@@ -84,6 +88,11 @@ func shapeOf(b []byte) valueShape {
 			uint64(byteClass[c[4]])<<32 | uint64(byteClass[c[5]])<<40 | uint64(byteClass[c[6]])<<48 | uint64(byteClass[c[7]])<<56
 		fl |= w
 		digits += bits.OnesCount64(w & (swarOnes * clDigit))
+		// high bit of each ':' or '-' (clColon is bit 2, clDash bit 3);
+		// pairs inside the word and with the previous word's last three
+		sep := (w<<5 | w<<4) & swarHigh
+		sepPair |= sep&(sep>>24) | prevSep>>40&sep
+		prevSep = sep
 		// high bit of each byte that is not a letter or digit (clAlnum is bit 5)
 		if n := ^(w << 2) & swarHigh; n == 0 {
 			tl += 8
@@ -105,6 +114,10 @@ func shapeOf(b []byte) valueShape {
 	fl |= fl >> 16
 	fl |= fl >> 8
 	flags := uint8(fl)
+	v.sepPair = sepPair != 0
+	for p := max(0, i-3); p+3 < len(b) && !v.sepPair; p++ {
+		v.sepPair = (b[p] == ':' || b[p] == '-') && (b[p+3] == ':' || b[p+3] == '-')
+	}
 	for ; i < len(b); i++ {
 		k := byteClass[b[i]]
 		digits += int(k & clDigit)
@@ -267,6 +280,8 @@ func pairCandidateBytewise(b []byte) bool {
 	return false
 }
 
+// pkgTLDs are the first labels rePkgFind allows (pkgStarts switches on
+// their last letters).
 var pkgTLDs = []string{"com", "cn", "org", "net", "io", "me", "tv", "air", "top"}
 
 // pkgStarts counts, up to max, the places where a rePkgFind match can
@@ -285,12 +300,32 @@ func pkgStarts(b []byte, max int) int {
 		if d+1 >= len(b) || b[d+1] < 'a' || b[d+1] > 'z' {
 			continue
 		}
-		for _, t := range pkgTLDs {
-			s := d - len(t)
-			if s >= 0 && string(b[s:d]) == t && (s == 0 || !isWordByte(b[s-1])) {
-				n++
-				break
-			}
+		// the labels end in different letters: at most one can match
+		var t string
+		switch b[d-min(d, 1)] {
+		case 'm':
+			t = "com"
+		case 'n':
+			t = "cn"
+		case 'g':
+			t = "org"
+		case 't':
+			t = "net"
+		case 'o':
+			t = "io"
+		case 'e':
+			t = "me"
+		case 'v':
+			t = "tv"
+		case 'r':
+			t = "air"
+		case 'p':
+			t = "top"
+		default:
+			continue
+		}
+		if s := d - len(t); s >= 0 && string(b[s:d]) == t && (s == 0 || !isWordByte(b[s-1])) {
+			n++
 		}
 	}
 	return n

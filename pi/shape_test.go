@@ -37,6 +37,19 @@ func checkShape(t *testing.T, b []byte) {
 	}
 	sh := shapeOf(b)
 	ref := shapeBytewise(b)
+	if macShape(b) && !sh.sepPair {
+		t.Fatalf("%q: MAC shape without sepPair", b)
+	}
+	sp := false
+	for p := 0; p+3 < len(b); p++ {
+		sp = sp || (b[p] == ':' || b[p] == '-') && (b[p+3] == ':' || b[p+3] == '-')
+	}
+	if sp != sh.sepPair {
+		t.Fatalf("%q: sepPair %v, bytewise %v", b, sh.sepPair, sp)
+	}
+	if n, r := pkgStarts(b, 1<<20), pkgStartsRef(b); n != r {
+		t.Fatalf("%q: pkgStarts %d, reference %d", b, n, r)
+	}
 	if sh.digits != ref.digits || sh.flags != ref.flags || sh.digitTok != ref.digitTok || sh.meidTok != ref.meidTok ||
 		(ref.b64Run >= 8 || sh.b64Run >= 8) && sh.b64Run != ref.b64Run {
 		t.Fatalf("shapeOf %q = %+v, bytewise %+v", b, sh, ref)
@@ -58,6 +71,24 @@ func checkShape(t *testing.T, b []byte) {
 			t.Fatalf("%q: %s %s found, digitTok false", b, d.Detector, d.Value)
 		}
 	}
+}
+
+// pkgStartsRef counts package starts trying every label at every dot.
+func pkgStartsRef(b []byte) int {
+	n := 0
+	for d := 0; d < len(b); d++ {
+		if b[d] != '.' || d+1 >= len(b) || b[d+1] < 'a' || b[d+1] > 'z' {
+			continue
+		}
+		for _, t := range pkgTLDs {
+			s := d - len(t)
+			if s >= 0 && string(b[s:d]) == t && (s == 0 || !isWordByte(b[s-1])) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // shapeBytewise is shapeOf one byte at a time (the first version).
@@ -98,11 +129,12 @@ func shapeBytewise(b []byte) valueShape {
 
 func TestShapeAgreesWithDetectors(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	alpha := []byte("0123456789abcdefABCDEFXx:-.,;| @+/=_\"{}\n\x01\x1f\x7f\x80\xe4")
+	alpha := []byte("0123456789abcdefABCDEFXx:-.,;| @+/=_\"{}\n\x01\x1f\x7f\x80\xe4comnrgtiv")
 	seeds := [][]byte{
 		[]byte("imei=867543031234561&mac=a4:5e:60:c1:22:3f"), []byte("11010519491231002X"), []byte("+8613812345678"),
 		[]byte("8613812345678"), []byte("A0000030ABCDEF"), []byte("39.90901, 116.39701"), []byte("6222021234567890123"),
 		[]byte("a4-5e-60-c1-22-3f"), []byte("x.12345,1"), []byte(".1234 ;"),
+		[]byte("com.a cn.b org.c net.d io.e me.f tv.g air.h top.i xcom.j _cn.k"), []byte("12345678:ab:cd"),
 	}
 	for _, s := range seeds {
 		checkShape(t, s)
