@@ -337,6 +337,13 @@ func (fs *flowScan) coord(where, which, v string) {
 		fs.coords = map[string]*coordPair{}
 	}
 	cp := fs.coords[parent]
+	if fs.spec > 0 {
+		u := coordUndo{parent: parent, existed: cp != nil}
+		if cp != nil {
+			u.old = *cp
+		}
+		fs.jcoords = append(fs.jcoords, u)
+	}
 	if cp == nil {
 		cp = &coordPair{where: parent}
 		fs.coords[parent] = cp

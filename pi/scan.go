@@ -62,6 +62,9 @@ type Scanner struct {
 	// noPrefilter runs every detector on every value (tests compare the
 	// findings with and without the prefilters).
 	noPrefilter bool
+	// validateFirst checks a JSON text with validJSON before walking it
+	// (the earlier way; tests compare it with the single walk).
+	validateFirst bool
 }
 
 // NewScanner builds a scanner for a device profile (nil: pattern detectors only).
@@ -89,6 +92,56 @@ type flowScan struct {
 	apps   map[string]bool // profile packages seen in the flow
 	hints  map[string]string
 	hits   []Hit
+	// spec counts the JSON walks under way that may still fail (the text
+	// is walked once: a walk that meets malformed JSON undoes what it
+	// found). While spec > 0 the keys added to seen and apps and the
+	// coordinates changed are journalled for the undo.
+	spec    int
+	jseen   []string
+	japps   []string
+	jcoords []coordUndo
+}
+
+type coordUndo struct {
+	parent  string
+	existed bool
+	old     coordPair
+}
+
+// scanMark is the scan state a failed JSON walk returns to.
+type scanMark struct {
+	out, opaque, seen, apps, coords int
+	budget                          int64
+}
+
+func (fs *flowScan) mark() scanMark {
+	return scanMark{out: len(fs.out), opaque: len(fs.opaque), seen: len(fs.jseen), apps: len(fs.japps),
+		coords: len(fs.jcoords), budget: fs.budget}
+}
+
+// undo forgets everything found since m.
+func (fs *flowScan) undo(m scanMark) {
+	fs.out = fs.out[:m.out]
+	fs.opaque = fs.opaque[:m.opaque]
+	if m.opaque == 0 {
+		fs.opaque = nil // as if nothing had been reported
+	}
+	for _, k := range fs.jseen[m.seen:] {
+		delete(fs.seen, k)
+	}
+	for _, k := range fs.japps[m.apps:] {
+		delete(fs.apps, k)
+	}
+	for i := len(fs.jcoords) - 1; i >= m.coords; i-- {
+		u := fs.jcoords[i]
+		if u.existed {
+			*fs.coords[u.parent] = u.old
+		} else {
+			delete(fs.coords, u.parent)
+		}
+	}
+	fs.jseen, fs.japps, fs.jcoords = fs.jseen[:m.seen], fs.japps[:m.apps], fs.jcoords[:m.coords]
+	fs.budget = m.budget
 }
 
 type coordPair struct {
@@ -284,8 +337,7 @@ func (fs *flowScan) text(where string, b []byte, layers []string, depth int, key
 	if len(t) == 0 {
 		return
 	}
-	if (t[0] == '{' || t[0] == '[') && depth <= fs.s.opt.MaxDepth && validJSON(t) {
-		fs.walkLeaves(where, t, layers, depth)
+	if (t[0] == '{' || t[0] == '[') && depth <= fs.s.opt.MaxDepth && fs.walkLeaves(where, t, layers, depth) {
 		return
 	}
 	if depth == 0 && looksForm(t) {
@@ -295,11 +347,18 @@ func (fs *flowScan) text(where string, b []byte, layers []string, depth int, key
 	fs.leaf(plainLoc(where, key), b, layers, depth, true)
 }
 
-// walkLeaves scans each string and number of a JSON text that validJSON
-// accepted. Leaves shorter than 3 bytes cannot hold PI and are skipped.
-func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth int) {
+// walkLeaves scans each string and number of a JSON text. Leaves shorter
+// than 3 bytes cannot hold PI and are skipped. When t is not JSON (what
+// validJSON rejects) it undoes what the walk found and returns false: the
+// text is walked once, not validated first and walked again.
+func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth int) bool {
+	if fs.s.validateFirst && !validJSON(t) {
+		return false
+	}
+	m := fs.mark()
+	fs.spec++
 	l := &loc{}
-	walkJSON(t, func(lf leaf, w *jsonWalker) error {
+	err := walkJSON(t, func(lf leaf, w *jsonWalker) error {
 		v := t[lf.start:lf.end]
 		if lf.escaped {
 			v = []byte(unescapeJSON(t[lf.start-1 : lf.end+1]))
@@ -311,6 +370,15 @@ func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth in
 		fs.leaf(l, v, layers, depth, true)
 		return nil
 	})
+	fs.spec--
+	if err != nil {
+		fs.undo(m)
+		return false
+	}
+	if fs.spec == 0 {
+		fs.jseen, fs.japps, fs.jcoords = fs.jseen[:0], fs.japps[:0], fs.jcoords[:0]
+	}
+	return true
 }
 
 // looksForm reports whether a body looks like k=v&k=v.
@@ -357,9 +425,7 @@ func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest 
 		// JSON inside a string: not an encoding layer, a structure. Text
 		// that only looks like JSON has nothing more to give: as one value
 		// it was just scanned.
-		if validJSON(t) {
-			fs.walkLeaves(where.String(), t, layers, depth+1)
-		}
+		fs.walkLeaves(where.String(), t, layers, depth+1)
 		return
 	}
 	if isGzip(t) {
@@ -429,11 +495,17 @@ func (fs *flowScan) add(d Detection) {
 		fs.seen = map[string]bool{}
 	}
 	fs.seen[k] = true
+	if fs.spec > 0 {
+		fs.jseen = append(fs.jseen, k)
+	}
 	if d.PIType == "installed_apps" && d.Detector == "profile" {
 		// one package name alone is not an app list: the app's own or a
 		// share target's package is routinely sent
 		if fs.apps == nil {
 			fs.apps = map[string]bool{}
+		}
+		if fs.spec > 0 && !fs.apps[d.Value] {
+			fs.japps = append(fs.japps, d.Value)
 		}
 		fs.apps[d.Value] = true
 	}
