@@ -92,10 +92,16 @@ func (fs *flowScan) pat(name, pi string, where *loc, v string, conf float64, lay
 
 // patterns runs the pattern detectors over one value. Prefilters (digit
 // runs, '@', ':') keep the regular expressions off values that cannot match.
-// It returns the shape of the value (the leaf's nesting uses b64Run).
-func (fs *flowScan) patterns(where *loc, b []byte, layers []string) valueShape {
-	sh := shapeOf(b)
-	digits, flags := sh.digits, sh.flags
+func (fs *flowScan) patterns(where *loc, b []byte, layers []string) {
+	var sh valueShape
+	fs.patternsShape(where, b, layers, &sh)
+}
+
+// patternsShape is patterns filling *sh with the shape of the value (the
+// leaf's nesting uses b64Run).
+func (fs *flowScan) patternsShape(where *loc, b []byte, layers []string, sh *valueShape) {
+	shapeOf(b, sh)
+	digits, flags := int(sh.digits), sh.flags
 	at, colon, dash, dot := flags&clAt != 0, flags&clColon != 0, flags&clDash != 0, flags&clDot != 0
 	pf := !fs.s.noPrefilter
 	if digits >= 11 && (!pf || sh.digitTok) {
@@ -185,7 +191,6 @@ func (fs *flowScan) patterns(where *loc, b []byte, layers []string) valueShape {
 			}
 		}
 	}
-	return sh
 }
 
 // digitRuns finds phone numbers, IMEIs, resident ID numbers and bank cards

@@ -53,7 +53,8 @@ var byteClass = func() (t [256]uint8) {
 
 // valueShape is what one pass over a value tells the pattern detectors.
 type valueShape struct {
-	digits int   // ASCII digits
+	digits int32 // ASCII digits
+	b64Run int32 // see below
 	flags  uint8 // union of the byte classes
 	// digitTok: a token (maximal run of letters and digits) that digitRuns
 	// can report: all digits and 11, 13 (starting 86) or 15–19 long, or
@@ -65,27 +66,34 @@ type valueShape struct {
 	// sepPair: two bytes three apart that are both ':' or '-', as the
 	// first two separators of every MAC address are.
 	sepPair bool
-	// b64Run is the longest run of base64-alphabet bytes when that run is
-	// at least 8 long (shorter runs may count less): an upper bound of
-	// every run of 8 or more that base64Runs can return.
-	b64Run int
+	// b64Run (above) is the longest run of base64-alphabet bytes when
+	// that run is at least 8 long (shorter runs may count less): an upper
+	// bound of every run of 8 or more that base64Runs can return.
 }
 
 // shapeOf makes the one pass, eight bytes at a time: the byte classes of
 // a word are gathered into one uint64, digits are a population count,
 // and runs are followed only across words (a token or base64 run inside
-// a word is shorter than 8, too short to matter). The bytes of a token of
-// 11 or more are looked at again, which is rare.
-func shapeOf(b []byte) valueShape {
-	var v valueShape
-	var fl uint64
+// a word is shorter than 8, too short to matter). The last partial word
+// is padded with class-0 bytes, which end a run as the end of the value
+// does. The bytes of a token of 11 or more are looked at again, which is
+// rare. It fills *v (a result returned by value cost more than the pass
+// over a short JSON leaf).
+func shapeOf(b []byte, v *valueShape) {
+	*v = valueShape{}
+	var fl, prevSep, sepPair uint64
 	digits, tl, br, maxB := 0, 0, 0, 0
-	var prevSep, sepPair uint64
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		c := b[i : i+8 : i+8]
-		w := uint64(byteClass[c[0]]) | uint64(byteClass[c[1]])<<8 | uint64(byteClass[c[2]])<<16 | uint64(byteClass[c[3]])<<24 |
-			uint64(byteClass[c[4]])<<32 | uint64(byteClass[c[5]])<<40 | uint64(byteClass[c[6]])<<48 | uint64(byteClass[c[7]])<<56
+	for i := 0; i < len(b); i += 8 {
+		var w uint64
+		if i+8 <= len(b) {
+			c := b[i : i+8 : i+8]
+			w = uint64(byteClass[c[0]]) | uint64(byteClass[c[1]])<<8 | uint64(byteClass[c[2]])<<16 | uint64(byteClass[c[3]])<<24 |
+				uint64(byteClass[c[4]])<<32 | uint64(byteClass[c[5]])<<40 | uint64(byteClass[c[6]])<<48 | uint64(byteClass[c[7]])<<56
+		} else {
+			for j, c := range b[i:] {
+				w |= uint64(byteClass[c]) << (8 * j)
+			}
+		}
 		fl |= w
 		digits += bits.OnesCount64(w & (swarOnes * clDigit))
 		// high bit of each ':' or '-' (clColon is bit 2, clDash bit 3);
@@ -110,38 +118,15 @@ func shapeOf(b []byte) valueShape {
 			br = bits.LeadingZeros64(n) >> 3
 		}
 	}
-	fl |= fl >> 32
-	fl |= fl >> 16
-	fl |= fl >> 8
-	flags := uint8(fl)
-	v.sepPair = sepPair != 0
-	for p := max(0, i-3); p+3 < len(b) && !v.sepPair; p++ {
-		v.sepPair = (b[p] == ':' || b[p] == '-') && (b[p+3] == ':' || b[p+3] == '-')
-	}
-	for ; i < len(b); i++ {
-		k := byteClass[b[i]]
-		digits += int(k & clDigit)
-		flags |= k
-		if k&clB64 != 0 {
-			br++
-		} else {
-			maxB = max(maxB, br)
-			br = 0
-		}
-		if k&clAlnum != 0 {
-			tl++
-			continue
-		}
-		if tl >= 11 {
-			v.token(b, i, tl)
-		}
-		tl = 0
-	}
 	if tl >= 11 {
 		v.token(b, len(b), tl)
 	}
-	v.digits, v.flags, v.b64Run = digits, flags, max(maxB, br)
-	return v
+	fl |= fl >> 32
+	fl |= fl >> 16
+	fl |= fl >> 8
+	v.flags = uint8(fl)
+	v.sepPair = sepPair != 0
+	v.digits, v.b64Run = int32(digits), int32(max(maxB, br))
 }
 
 // token looks at the token of tl letters and digits that ends at end.

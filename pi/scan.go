@@ -406,7 +406,8 @@ func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest 
 		fs.add(Detection{PIType: v.PIType, Detector: "profile", Encoding: composeEnc(v.Encoding, layers),
 			Where: where.String(), Value: fs.s.m.Values[v.Value].Value, Confidence: 1})
 	}
-	sh := fs.patterns(where, b, layers)
+	var sh valueShape
+	fs.patternsShape(where, b, layers, &sh)
 	if !nest || depth >= fs.s.opt.MaxDepth || fs.budget <= 0 {
 		return
 	}

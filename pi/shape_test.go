@@ -35,7 +35,8 @@ func checkShape(t *testing.T, b []byte) {
 	if printable(b) != printableBytewise(b) {
 		t.Fatalf("printable %q: %v, bytewise %v", b, printable(b), printableBytewise(b))
 	}
-	sh := shapeOf(b)
+	var sh valueShape
+	shapeOf(b, &sh)
 	ref := shapeBytewise(b)
 	if macShape(b) && !sh.sepPair {
 		t.Fatalf("%q: MAC shape without sepPair", b)
@@ -55,7 +56,7 @@ func checkShape(t *testing.T, b []byte) {
 		t.Fatalf("shapeOf %q = %+v, bytewise %+v", b, sh, ref)
 	}
 	for _, r := range base64Runs(b, 8) {
-		if len(r) > sh.b64Run {
+		if len(r) > int(sh.b64Run) {
 			t.Fatalf("%q: base64 run of %d > b64Run %d", b, len(r), sh.b64Run)
 		}
 	}
@@ -105,12 +106,12 @@ func shapeBytewise(b []byte) valueShape {
 	}
 	for i, c := range b {
 		k := byteClass[c]
-		v.digits += int(k & clDigit)
+		v.digits += int32(k & clDigit)
 		v.flags |= k
 		if k&clB64 != 0 {
 			br++
 		} else {
-			v.b64Run = max(v.b64Run, br)
+			v.b64Run = max(v.b64Run, int32(br))
 			br = 0
 		}
 		if k&clAlnum != 0 {
@@ -122,7 +123,7 @@ func shapeBytewise(b []byte) valueShape {
 		tok(i)
 		tl, td, th = 0, 0, 0
 	}
-	v.b64Run = max(v.b64Run, br)
+	v.b64Run = max(v.b64Run, int32(br))
 	tok(len(b))
 	return v
 }
