@@ -75,8 +75,9 @@ type valueShape struct {
 // a word are gathered into one uint64, digits are a population count,
 // and runs are followed only across words (a token or base64 run inside
 // a word is shorter than 8, too short to matter). The last partial word
-// is padded with class-0 bytes, which end a run as the end of the value
-// does. The bytes of a token of 11 or more are looked at again, which is
+// is padded with class-0 bytes (read past the end within the slice's
+// capacity and masked, or gathered byte by byte), which end a run as the
+// end of the value does. The bytes of a token of 11 or more are looked at again, which is
 // rare. It fills *v (a result returned by value cost more than the pass
 // over a short JSON leaf).
 func shapeOf(b []byte, v *valueShape) {
@@ -85,10 +86,15 @@ func shapeOf(b []byte, v *valueShape) {
 	digits, tl, br, maxB := 0, 0, 0, 0
 	for i := 0; i < len(b); i += 8 {
 		var w uint64
-		if i+8 <= len(b) {
+		if i+8 <= cap(b) {
+			// a JSON leaf is a slice of its document: the bytes after it
+			// are readable up to the capacity, and masked off below
 			c := b[i : i+8 : i+8]
 			w = uint64(byteClass[c[0]]) | uint64(byteClass[c[1]])<<8 | uint64(byteClass[c[2]])<<16 | uint64(byteClass[c[3]])<<24 |
 				uint64(byteClass[c[4]])<<32 | uint64(byteClass[c[5]])<<40 | uint64(byteClass[c[6]])<<48 | uint64(byteClass[c[7]])<<56
+			if r := len(b) - i; r < 8 {
+				w &= 1<<(8*r) - 1
+			}
 		} else {
 			for j, c := range b[i:] {
 				w |= uint64(byteClass[c]) << (8 * j)

@@ -38,6 +38,16 @@ func checkShape(t *testing.T, b []byte) {
 	var sh valueShape
 	shapeOf(b, &sh)
 	ref := shapeBytewise(b)
+	// the same value followed by other bytes within its capacity (as a
+	// JSON leaf is): the bytes past the end must not count
+	for _, junk := range []string{"0123456789a", "::--..@@", "\x00\xff"} {
+		ext := append(append([]byte(nil), b...), junk...)
+		var se valueShape
+		shapeOf(ext[:len(b)], &se)
+		if se != sh {
+			t.Fatalf("shapeOf %q with %q after it = %+v, alone %+v", b, junk, se, sh)
+		}
+	}
 	if macShape(b) && !sh.sepPair {
 		t.Fatalf("%q: MAC shape without sepPair", b)
 	}
