@@ -352,7 +352,11 @@ func (fs *flowScan) text(where string, b []byte, layers []string, depth int, key
 // validJSON rejects) it undoes what the walk found and returns false: the
 // text is walked once, not validated first and walked again.
 func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth int) bool {
-	if fs.s.validateFirst && !validJSON(t) {
+	// Both ways give the same findings (TestOneWalkSameFindings). Text
+	// whose first line ends a JSON value and whose next line starts one
+	// (JSON lines) is validated first: the check stops at the first line,
+	// where a walk would scan the first line and undo it.
+	if (fs.s.validateFirst || jsonLines(t)) && !validJSON(t) {
 		return false
 	}
 	m := fs.mark()
@@ -379,6 +383,17 @@ func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth in
 		fs.jseen, fs.japps, fs.jcoords = fs.jseen[:0], fs.japps[:0], fs.jcoords[:0]
 	}
 	return true
+}
+
+// jsonLines reports whether the first line of t ends with } or ] and the
+// next non-blank line starts with { or [.
+func jsonLines(t []byte) bool {
+	i := bytes.IndexByte(t, '\n')
+	if i < 0 {
+		return false
+	}
+	a, b := bytes.TrimRight(t[:i], " \t\r"), bytes.TrimLeft(t[i:], " \t\r\n")
+	return len(a) > 0 && len(b) > 0 && (a[len(a)-1] == '}' || a[len(a)-1] == ']') && (b[0] == '{' || b[0] == '[')
 }
 
 // looksForm reports whether a body looks like k=v&k=v.
@@ -433,7 +448,9 @@ func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest 
 		fs.binary(where.String(), t, layers, depth, "")
 		return
 	}
-	if len(t) >= 16 && isBase64(t) {
+	// all of t in the base64 alphabets needs a run as long as t (b64Run
+	// is exact from 8 up)
+	if len(t) >= 16 && int(sh.b64Run) >= len(t) && isBase64(t) {
 		if d := decodeBase64(t); d != nil {
 			fs.budget -= int64(len(d))
 			nl := append(append([]string(nil), layers...), "base64")
