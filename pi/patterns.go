@@ -347,7 +347,8 @@ func (fs *flowScan) coord(where, which, v string) {
 		if cp != nil {
 			u.old = *cp
 		}
-		fs.jcoords = append(fs.jcoords, u)
+		j := fs.jrnl()
+		j.coords = append(j.coords, u)
 	}
 	if cp == nil {
 		cp = &coordPair{where: parent}

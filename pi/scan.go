@@ -96,10 +96,21 @@ type flowScan struct {
 	// is walked once: a walk that meets malformed JSON undoes what it
 	// found). While spec > 0 the keys added to seen and apps and the
 	// coordinates changed are journalled for the undo.
-	spec    int
-	jseen   []string
-	japps   []string
-	jcoords []coordUndo
+	spec int
+	j    *journal // made on the first entry (most flows never need one)
+}
+
+type journal struct {
+	seen   []string
+	apps   []string
+	coords []coordUndo
+}
+
+func (fs *flowScan) jrnl() *journal {
+	if fs.j == nil {
+		fs.j = &journal{}
+	}
+	return fs.j
 }
 
 type coordUndo struct {
@@ -115,8 +126,11 @@ type scanMark struct {
 }
 
 func (fs *flowScan) mark() scanMark {
-	return scanMark{out: len(fs.out), opaque: len(fs.opaque), seen: len(fs.jseen), apps: len(fs.japps),
-		coords: len(fs.jcoords), budget: fs.budget}
+	m := scanMark{out: len(fs.out), opaque: len(fs.opaque), budget: fs.budget}
+	if j := fs.j; j != nil {
+		m.seen, m.apps, m.coords = len(j.seen), len(j.apps), len(j.coords)
+	}
+	return m
 }
 
 // undo forgets everything found since m.
@@ -126,21 +140,23 @@ func (fs *flowScan) undo(m scanMark) {
 	if m.opaque == 0 {
 		fs.opaque = nil // as if nothing had been reported
 	}
-	for _, k := range fs.jseen[m.seen:] {
-		delete(fs.seen, k)
-	}
-	for _, k := range fs.japps[m.apps:] {
-		delete(fs.apps, k)
-	}
-	for i := len(fs.jcoords) - 1; i >= m.coords; i-- {
-		u := fs.jcoords[i]
-		if u.existed {
-			*fs.coords[u.parent] = u.old
-		} else {
-			delete(fs.coords, u.parent)
+	if j := fs.j; j != nil {
+		for _, k := range j.seen[m.seen:] {
+			delete(fs.seen, k)
 		}
+		for _, k := range j.apps[m.apps:] {
+			delete(fs.apps, k)
+		}
+		for i := len(j.coords) - 1; i >= m.coords; i-- {
+			u := j.coords[i]
+			if u.existed {
+				*fs.coords[u.parent] = u.old
+			} else {
+				delete(fs.coords, u.parent)
+			}
+		}
+		j.seen, j.apps, j.coords = j.seen[:m.seen], j.apps[:m.apps], j.coords[:m.coords]
 	}
-	fs.jseen, fs.japps, fs.jcoords = fs.jseen[:m.seen], fs.japps[:m.apps], fs.jcoords[:m.coords]
 	fs.budget = m.budget
 }
 
@@ -379,8 +395,8 @@ func (fs *flowScan) walkLeaves(where string, t []byte, layers []string, depth in
 		fs.undo(m)
 		return false
 	}
-	if fs.spec == 0 {
-		fs.jseen, fs.japps, fs.jcoords = fs.jseen[:0], fs.japps[:0], fs.jcoords[:0]
+	if j := fs.j; fs.spec == 0 && j != nil {
+		j.seen, j.apps, j.coords = j.seen[:0], j.apps[:0], j.coords[:0]
 	}
 	return true
 }
@@ -514,7 +530,8 @@ func (fs *flowScan) add(d Detection) {
 	}
 	fs.seen[k] = true
 	if fs.spec > 0 {
-		fs.jseen = append(fs.jseen, k)
+		j := fs.jrnl()
+		j.seen = append(j.seen, k)
 	}
 	if d.PIType == "installed_apps" && d.Detector == "profile" {
 		// one package name alone is not an app list: the app's own or a
@@ -523,7 +540,8 @@ func (fs *flowScan) add(d Detection) {
 			fs.apps = map[string]bool{}
 		}
 		if fs.spec > 0 && !fs.apps[d.Value] {
-			fs.japps = append(fs.japps, d.Value)
+			j := fs.jrnl()
+			j.apps = append(j.apps, d.Value)
 		}
 		fs.apps[d.Value] = true
 	}
