@@ -442,7 +442,10 @@ func (fs *flowScan) leaf(where *loc, b []byte, layers []string, depth int, nest 
 	if !nest || depth >= fs.s.opt.MaxDepth || fs.budget <= 0 {
 		return
 	}
-	t := bytes.TrimSpace(b)
+	t := b
+	if c, d := b[0], b[len(b)-1]; c <= ' ' || c >= 0x80 || d <= ' ' || d >= 0x80 {
+		t = bytes.TrimSpace(b) // else nothing to trim (JSON leaves rarely have any)
+	}
 	if len(t) < 8 {
 		return
 	}
