@@ -219,7 +219,7 @@ func macShapeBytewise(b []byte) bool {
 
 // pairCandidate reports whether b has a digit, '.', four or more digits,
 // optional white space and one of , ; | — the first half of every
-// rePairFind match.
+// rePairFind match. It jumps from '.' to '.'.
 func pairCandidate(b []byte) bool {
 	for off := 0; ; {
 		p := bytes.IndexByte(b[off:], '.')
@@ -228,47 +228,28 @@ func pairCandidate(b []byte) bool {
 		}
 		i := off + p
 		off = i + 1
-		if i < 1 || !isDigit(b[i-1]) {
-			continue
-		}
-		j := i + 1
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-		if j-i-1 < 4 {
-			continue
-		}
-		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r' || b[j] == '\f') {
-			j++
-		}
-		if j < len(b) && (b[j] == ',' || b[j] == ';' || b[j] == '|') {
+		if pairAt(b, i) {
 			return true
 		}
 	}
 }
 
-// pairCandidateBytewise is pairCandidate trying every offset (kept for
-// the tests).
-func pairCandidateBytewise(b []byte) bool {
-	for i := 1; i+5 < len(b); i++ {
-		if b[i] != '.' || !isDigit(b[i-1]) {
-			continue
-		}
-		j := i + 1
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-		if j-i-1 < 4 {
-			continue
-		}
-		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r' || b[j] == '\f') {
-			j++
-		}
-		if j < len(b) && (b[j] == ',' || b[j] == ';' || b[j] == '|') {
-			return true
-		}
+// pairAt reports whether the '.' at b[i] starts such a candidate.
+func pairAt(b []byte, i int) bool {
+	if i < 1 || !isDigit(b[i-1]) {
+		return false
 	}
-	return false
+	j := i + 1
+	for j < len(b) && isDigit(b[j]) {
+		j++
+	}
+	if j-i-1 < 4 {
+		return false
+	}
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r' || b[j] == '\f') {
+		j++
+	}
+	return j < len(b) && (b[j] == ',' || b[j] == ';' || b[j] == '|')
 }
 
 // pkgTLDs are the first labels rePkgFind allows (pkgStarts switches on

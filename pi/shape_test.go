@@ -169,3 +169,14 @@ func FuzzShape(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkShape(t, b) })
 }
+
+// pairCandidateBytewise is pairCandidate trying every offset: the reference
+// the jumping version is compared with.
+func pairCandidateBytewise(b []byte) bool {
+	for i := 1; i+5 < len(b); i++ {
+		if b[i] == '.' && pairAt(b, i) {
+			return true
+		}
+	}
+	return false
+}
